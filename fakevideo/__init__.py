@@ -1,0 +1,3 @@
+"""fakevideo: voice-conversion GANs and FSGAN face swapping as reproducible, config-driven experiments."""
+
+__version__ = "0.1.0"
