@@ -1,0 +1,1 @@
+"""Audio: file I/O, WORLD vocoder features and F0 conversion."""

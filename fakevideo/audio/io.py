@@ -1,0 +1,64 @@
+"""Reading and writing speech files: mono float32 at a requested sample rate, with one-line errors."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from fakevideo.errors import InputError
+
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
+
+
+def resample(audio: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
+    """Band-limited resampling with torchaudio (sinc interpolation); a no-op at equal rates."""
+    if orig_rate == new_rate:
+        return audio
+    out = AF.resample(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)), orig_rate, new_rate)
+    return out.numpy()
+
+
+def load_audio(path: str | Path, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
+    """Load a speech file as mono float32 in [-1, 1], downmixing channels and resampling when asked.
+
+    Raises InputError naming the file when it is missing, unreadable or holds no samples.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such audio file")
+    try:
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+        raise InputError(f"{path}: cannot read audio ({str(err).splitlines()[0]})") from None
+    if audio.shape[0] == 0:
+        raise InputError(f"{path}: audio file holds no samples")
+    mono = audio.mean(axis=1)
+    if sample_rate is not None:
+        mono, rate = resample(mono, rate, sample_rate), sample_rate
+    return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
+
+
+def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
+    """Write 16-bit PCM atomically (temp file + rename), so a crash never leaves a torn file behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def list_audio_files(folder: str | Path) -> list[Path]:
+    """Audio files directly inside a folder, sorted by name (the corpus layout is <root>/<speaker>/<utt>.wav)."""
+    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)

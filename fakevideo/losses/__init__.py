@@ -1,0 +1,1 @@
+"""Losses shared by every GAN recipe."""

@@ -1,0 +1,1 @@
+"""Layers shared by every model family (gated convolutions, conditioning, padding helpers)."""

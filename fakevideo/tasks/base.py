@@ -1,0 +1,141 @@
+"""The GAN loop every recipe shares: manual optimisation, training length in generator iterations,
+linear learning-rate decay, gradient clipping and a stop on non-finite losses."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import pytorch_lightning as pl
+import torch
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LambdaLR
+
+from fakevideo.errors import ConfigError, FakevideoError
+
+CHECKPOINT_KEY = "fakevideo"
+OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
+
+
+class TrainingDiverged(FakevideoError):
+    """A loss became NaN or infinite."""
+
+
+def linear_decay(iterations: int, decay_start: float) -> Callable[[int], float]:
+    """LR factor: 1 until `decay_start` (fraction of training), then linearly down to 0 at the last iteration."""
+    start = int(iterations * decay_start)
+    span = max(iterations - start, 1)
+    return lambda it: 1.0 if it < start else max(0.0, 1.0 - (it - start) / span)
+
+
+class GANTask(pl.LightningModule):
+    """Base of every GAN recipe. One training step is one discriminator update; every `n_critic`-th step also
+    updates the generator and steps the schedulers. With two optimisers Lightning's `global_step` counts both,
+    so one generator iteration is `n_critic + 1` global steps: `iteration` and `steps_per_iteration` make the
+    configured training length mean generator updates for every model.
+    """
+
+    def __init__(self, optimizer_g: OptimizerFactory, optimizer_d: OptimizerFactory, iterations: int,
+                 n_critic: int = 1, lr_decay_start: float = 0.5, grad_clip: float | None = None,
+                 nonfinite: str = "stop"):
+        super().__init__()
+        if iterations < 1:
+            raise ConfigError(f"iterations={iterations}: must be at least 1")
+        if n_critic < 1:
+            raise ConfigError(f"model.n_critic={n_critic}: must be at least 1")
+        if nonfinite not in ("stop", "skip"):
+            raise ConfigError(f"model.nonfinite={nonfinite!r}: choose 'stop' or 'skip'")
+        if not 0.0 <= lr_decay_start <= 1.0:
+            raise ConfigError(f"model.lr_decay_start={lr_decay_start}: a fraction of training in [0, 1]")
+        self.automatic_optimization = False
+        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
+        self.iterations, self.n_critic = iterations, n_critic
+        self.lr_decay_start, self.grad_clip, self.nonfinite = lr_decay_start, grad_clip, nonfinite
+        self.data_info: dict = {}
+        self.run_config: dict = {}
+
+    # -- what travels in every checkpoint besides weights -------------------------------------------------
+    family = "gan"
+
+    def attach_data(self, data_info: dict, run_config: dict) -> None:
+        """Facts about the training data (e.g. speakers and their statistics) and the resolved run config."""
+        self.data_info, self.run_config = data_info, run_config
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config}
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.data_info = checkpoint[CHECKPOINT_KEY]["data"]
+        self.run_config = checkpoint[CHECKPOINT_KEY]["config"]
+
+    # -- what a recipe provides ------------------------------------------------------------------------
+    def generator_parameters(self) -> Iterable[torch.nn.Parameter]:
+        raise NotImplementedError
+
+    def discriminator_parameters(self) -> Iterable[torch.nn.Parameter]:
+        raise NotImplementedError
+
+    def discriminator_losses(self, batch) -> dict[str, torch.Tensor]:
+        """Named loss terms of one critic update; their sum is minimised."""
+        raise NotImplementedError
+
+    def generator_losses(self, batch) -> dict[str, torch.Tensor]:
+        """Named, already weighted loss terms of one generator update; their sum is minimised."""
+        raise NotImplementedError
+
+    # -- the shared loop ------------------------------------------------------------------------------
+    @property
+    def steps_per_iteration(self) -> int:
+        return self.n_critic + 1
+
+    @property
+    def batches_per_iteration(self) -> int:
+        return self.n_critic
+
+    @property
+    def iteration(self) -> int:
+        """Completed generator iterations (restored with the checkpoint, since global_step is)."""
+        return self.global_step // self.steps_per_iteration
+
+    def configure_optimizers(self):
+        opt_g = self.optimizer_g(self.generator_parameters())
+        opt_d = self.optimizer_d(self.discriminator_parameters())
+        decay = linear_decay(self.iterations, self.lr_decay_start)
+        return [opt_g, opt_d], [LambdaLR(opt_g, decay), LambdaLR(opt_d, decay)]
+
+    def training_step(self, batch, batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        generator_turn = self.global_step % self.steps_per_iteration == self.n_critic - 1
+        logs = self._update(opt_d, self.discriminator_losses, batch, "d")
+        if generator_turn:
+            logs |= self._update(opt_g, self.generator_losses, batch, "g")
+            for scheduler in self.lr_schedulers():
+                scheduler.step()
+            logs["lr/g"] = opt_g.param_groups[0]["lr"]
+            logs["lr/d"] = opt_d.param_groups[0]["lr"]
+        self.log_dict(logs, prog_bar=False, on_step=True, on_epoch=False)
+
+    def _update(self, optimizer, compute: Callable[[object], dict[str, torch.Tensor]], batch,
+                prefix: str) -> dict[str, float]:
+        with self.toggled_optimizer(optimizer):
+            terms = compute(batch)
+            total = sum(terms.values())
+            if not self._finite(terms):
+                return {}
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(total)
+            if self.grad_clip:
+                self.clip_gradients(optimizer, gradient_clip_val=self.grad_clip, gradient_clip_algorithm="norm")
+            optimizer.step()
+        return {f"train/{prefix}_{name}": value.detach() for name, value in terms.items()} | {
+            f"train/{prefix}_total": total.detach()}
+
+    def _finite(self, terms: dict[str, torch.Tensor]) -> bool:
+        bad = [name for name, value in terms.items() if not math.isfinite(float(value.detach()))]
+        if not bad:
+            return True
+        if self.nonfinite == "skip":
+            self.print(f"warning: non-finite {bad} at iteration {self.iteration}; step skipped")
+            return False
+        raise TrainingDiverged(f"loss {bad[0]} became non-finite at iteration {self.iteration}; the last good "
+                               "checkpoint is kept (lower the learning rate, or set model.nonfinite=skip)")

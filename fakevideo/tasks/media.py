@@ -1,0 +1,35 @@
+"""Send audio samples and figures to whichever dashboards are configured (TensorBoard, wandb); the CSV logger
+has no media, so samples are always written to the run directory as well."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from pytorch_lightning.loggers import Logger, TensorBoardLogger, WandbLogger
+
+
+def log_audio(loggers: list[Logger], tag: str, audio: np.ndarray, sample_rate: int, step: int,
+              caption: str = "") -> None:
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.experiment.add_audio(tag, audio[None], step, sample_rate=sample_rate)
+        elif isinstance(logger, WandbLogger):
+            logger.log_audio(key=tag, audios=[audio], step=step, sample_rate=[sample_rate], caption=[caption])
+
+
+def log_figure(loggers: list[Logger], tag: str, figure: Figure, step: int) -> None:
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.experiment.add_figure(tag, figure, step, close=False)
+        elif isinstance(logger, WandbLogger):
+            logger.log_image(key=tag, images=[figure], step=step)
+
+
+def mcep_figure(panels: dict[str, np.ndarray]) -> Figure:
+    """Side-by-side MCEP images [T, D] (source, converted, target...), time on x, coefficient on y."""
+    figure = Figure(figsize=(4 * len(panels), 3), tight_layout=True)
+    for index, (title, mcep) in enumerate(panels.items(), start=1):
+        axis = figure.add_subplot(1, len(panels), index)
+        axis.imshow(mcep.T, aspect="auto", origin="lower", interpolation="nearest")
+        axis.set(title=title, xlabel="frame", ylabel="MCEP")
+    return figure

@@ -1,0 +1,76 @@
+"""What every voice-conversion recipe shares on top of the GAN loop: the corpus it was trained on (speakers,
+feature settings, statistics, carried in every checkpoint so conversion needs no corpus), and validation that
+converts held-out utterances, writes and logs the audio, and measures MCD against parallel targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fakevideo.audio.f0 import convert_f0
+from fakevideo.audio.io import write_audio
+from fakevideo.audio.world import WorldConfig, synthesize
+from fakevideo.data.vc import SpeakerStats
+from fakevideo.metrics.mcd import mel_cepstral_distortion
+from fakevideo.tasks.base import GANTask
+from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
+
+class VoiceConversionTask(GANTask):
+    """A GAN recipe over normalised MCEPs. Subclasses say how to convert one utterance between speakers."""
+
+    family = "vc"
+
+    def __init__(self, *args, samples_to_write: int = 4, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.samples_to_write = samples_to_write
+
+    # -- the corpus, as described by VCDataModule.describe() -------------------------------------------
+    @property
+    def speakers(self) -> list[str]:
+        return self.data_info["speakers"]
+
+    @property
+    def feature_config(self) -> WorldConfig:
+        return WorldConfig(**self.data_info["features"])
+
+    def speaker_stats(self, speaker: str) -> SpeakerStats:
+        return SpeakerStats.from_dict(self.data_info["stats"][speaker])
+
+    # -- conversion -------------------------------------------------------------------------------------
+    def convert_normalized(self, mcep: torch.Tensor, source: int, target: int) -> torch.Tensor:
+        """[B, D, T] normalised MCEPs of `source` -> normalised MCEPs in `target`'s voice."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def convert_features(self, mcep: np.ndarray, f0: np.ndarray, source: str, target: str):
+        """Raw MCEPs [T, D] and F0 of `source` -> raw MCEPs and F0 for `target` (what synthesis takes)."""
+        src_stats, trg_stats = self.speaker_stats(source), self.speaker_stats(target)
+        x = torch.from_numpy(src_stats.normalize(mcep).T.astype(np.float32))[None].to(self.device)
+        y = self.convert_normalized(x, self.speakers.index(source), self.speakers.index(target))
+        converted = trg_stats.denormalize(y[0].float().cpu().numpy().T)
+        return converted.astype(np.float32), convert_f0(f0, src_stats.logf0, trg_stats.logf0)
+
+    # -- validation -------------------------------------------------------------------------------------
+    def validation_step(self, item: dict, index: int) -> None:
+        source, target = self.speakers[item["speaker"]], self.speakers[item["target"]]
+        src_mcep = self.speaker_stats(source).denormalize(item["mcep"].cpu().numpy().T)
+        mcep, f0 = self.convert_features(src_mcep, item["f0"].cpu().numpy(), source, target)
+        if item.get("target_mcep") is not None:
+            self.log("val/mcd", mel_cepstral_distortion(mcep, item["target_mcep"].cpu().numpy()),
+                     on_epoch=True, batch_size=1)
+        if index < self.samples_to_write and self.trainer.is_global_zero and not self.trainer.sanity_checking:
+            self._write_sample(item, src_mcep, mcep, f0, source, target)
+
+    def _write_sample(self, item: dict, src_mcep, mcep, f0, source: str, target: str) -> None:
+        cfg = self.feature_config
+        audio = synthesize(f0, mcep, item["ap"].cpu().numpy(), cfg)
+        name = f"{item['utt_id']}_{source}_to_{target}"
+        folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
+        write_audio(folder / f"{name}.wav", audio, cfg.sample_rate)
+        log_audio(self.loggers, f"val/{name}", audio, cfg.sample_rate, self.global_step,
+                  caption=f"{source} -> {target}")
+        figure = mcep_figure({f"source {source}": src_mcep, f"converted -> {target}": mcep})
+        figure.savefig(folder / f"{name}.png")
+        log_figure(self.loggers, f"val_mcep/{name}", figure, self.global_step)

@@ -1,0 +1,1 @@
+"""Running a training job from a composed config: one Lightning trainer for every model."""

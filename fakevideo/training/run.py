@@ -1,0 +1,70 @@
+"""Build datamodule, task, loggers, callbacks and trainer from a composed config, and fit.
+
+Every model - voice or face - goes through this one function; train.py is a thin Hydra shim around it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import hydra
+import pytorch_lightning as pl
+from omegaconf import DictConfig, OmegaConf, open_dict
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+import fakevideo.config  # noqa: F401  (registers resolvers)
+from fakevideo.errors import CheckpointError
+from fakevideo.training.callbacks import SaveLastCheckpoint
+
+log = logging.getLogger(__name__)
+
+
+def resolve_ckpt_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None:
+    """`ckpt_path=last` means the run directory's own last.ckpt; any other value must be an existing file."""
+    if ckpt_path is None:
+        return None
+    path = checkpoint_dir / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
+    if not path.is_file():
+        raise CheckpointError(f"ckpt_path={ckpt_path}: no checkpoint at {path}")
+    return str(path)
+
+
+def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
+    steps = task.steps_per_iteration
+    checkpoint_dir = run_dir / "checkpoints"
+    callbacks = [
+        ModelCheckpoint(dirpath=checkpoint_dir, filename="step{step:08d}", save_top_k=-1, save_last=False,
+                        every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False),
+        SaveLastCheckpoint(checkpoint_dir),
+    ]
+    loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
+    return hydra.utils.instantiate(
+        cfg.trainer, max_steps=cfg.iterations * steps, default_root_dir=str(run_dir), logger=loggers,
+        callbacks=callbacks, val_check_interval=cfg.validate_every * task.batches_per_iteration,
+        check_val_every_n_epoch=None)
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Fit the configured model; returns the value of `cfg.optimized_metric` (for sweepers), if logged."""
+    pl.seed_everything(cfg.seed, workers=True)
+    run_dir = Path(cfg.run_dir)
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    data_info = datamodule.describe()
+    with open_dict(cfg):
+        for key in ("num_speakers", "speakers"):
+            if key in data_info and key in cfg.data:
+                cfg.data[key] = data_info[key]
+    task = hydra.utils.instantiate(cfg.model)
+    task.attach_data(data_info, OmegaConf.to_container(cfg, resolve=True))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+    trainer = build_trainer(cfg, task, run_dir)
+    ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
+    trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    log.info("checkpoints: %s", run_dir / "checkpoints")
+    metric = cfg.get("optimized_metric")
+    value = trainer.callback_metrics.get(metric) if metric else None
+    return float(value) if value is not None else None
