@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from omegaconf import OmegaConf
+from pathlib import Path
+
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 # MCEP order by sample rate: 36 at 16 kHz (VCC2018 recipes), 34 at 22.05 kHz and above (the CycleGAN-VC2 and
 # StarGAN-VC2 papers use 34 at 22.05 kHz; no paper fixes another value for higher rates).
@@ -19,3 +26,19 @@ def register_resolvers() -> None:
 
 
 register_resolvers()
+
+
+def compose(config_name: str, overrides: list[str], run_dir: str | Path) -> DictConfig:
+    """Compose a config from `conf/` as the entry points would, for use from Python (demo, tests, notebooks).
+
+    Hydra's runtime values (`${hydra:runtime.output_dir}`) are set to `run_dir`, so the composed config resolves
+    exactly as under `python train.py ... hydra.run.dir=run_dir`.
+    """
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR), job_name=config_name):
+        cfg = hydra_compose(config_name, overrides=[*overrides, f"hydra.run.dir={run_dir}"],
+                            return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(Path(run_dir).absolute())
+        cfg.hydra.job.override_dirname = ",".join(overrides)
+    HydraConfig.instance().set_config(cfg)
+    return cfg

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +9,12 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
+from fakevideo.atomic import atomic_path
 from fakevideo.errors import InputError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
+# Containers whose audio track is decoded with PyAV's FFmpeg (interviews, broadcasts, phone recordings).
+MEDIA_EXTENSIONS = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4a", ".mp3", ".aac", ".opus")
 
 
 def resample(audio: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:
@@ -32,30 +33,43 @@ def load_audio(path: str | Path, sample_rate: int | None = None) -> tuple[np.nda
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such audio file")
-    try:
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, ValueError) as err:
-        raise InputError(f"{path}: cannot read audio ({str(err).splitlines()[0]})") from None
-    if audio.shape[0] == 0:
+    if path.suffix.lower() in MEDIA_EXTENSIONS:
+        mono, rate = _decode_media_audio(path)
+    else:
+        try:
+            audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError, ValueError) as err:
+            raise InputError(f"{path}: cannot read audio ({str(err).splitlines()[0]})") from None
+        mono = audio.mean(axis=1)
+    if mono.shape[0] == 0:
         raise InputError(f"{path}: audio file holds no samples")
-    mono = audio.mean(axis=1)
     if sample_rate is not None:
         mono, rate = resample(mono, rate, sample_rate), sample_rate
     return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
 
 
+def _decode_media_audio(path: Path) -> tuple[np.ndarray, int]:
+    """The first audio track of a video or compressed file, downmixed to mono float32 by FFmpeg (PyAV)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise InputError(f"{path}: holds no audio track")
+            stream = container.streams.audio[0]
+            resampler = av.AudioResampler(format="fltp", layout="mono", rate=stream.rate)
+            chunks = [out.to_ndarray()[0] for frame in container.decode(stream) for out in resampler.resample(frame)]
+            chunks += [out.to_ndarray()[0] for out in resampler.resample(None)]
+            return (np.concatenate(chunks) if chunks else np.zeros(0, np.float32)), stream.rate
+    except av.FFmpegError as err:
+        raise InputError(f"{path}: cannot decode audio ({err})") from None
+
+
 def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int) -> Path:
     """Write 16-bit PCM atomically (temp file + rename), so a crash never leaves a torn file behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, np.clip(audio, -1.0, 1.0), sample_rate, subtype="PCM_16", format="WAV")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -11,7 +11,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
-from fakevideo.errors import ConfigError, FakevideoError
+from fakevideo.errors import CheckpointError, ConfigError, FakevideoError
 
 CHECKPOINT_KEY = "fakevideo"
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
@@ -65,7 +65,12 @@ class GANTask(pl.LightningModule):
         checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        self.data_info = checkpoint[CHECKPOINT_KEY]["data"]
+        stored = checkpoint[CHECKPOINT_KEY]["data"]
+        for key in ("features", "speakers"):
+            if key in self.data_info and self.data_info[key] != stored.get(key):
+                raise CheckpointError(f"the checkpoint was trained with {key}={stored.get(key)}, but this run has "
+                                      f"{key}={self.data_info[key]}; resume with the same data config")
+        self.data_info = stored
         self.run_config = checkpoint[CHECKPOINT_KEY]["config"]
 
     # -- what a recipe provides ------------------------------------------------------------------------

@@ -9,7 +9,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakevideo.errors import ConfigError
-from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss, gradient_penalty
+from fakevideo.losses.adversarial import (
+    check_adversarial,
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+)
 from fakevideo.tasks.vc import VoiceConversionTask
 
 DEFAULT_LOSS = {"adversarial": "lsgan", "cycle": 10.0, "identity": 5.0, "identity_until": 10000,

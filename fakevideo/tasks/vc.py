@@ -17,6 +17,7 @@ from fakevideo.metrics.mcd import mel_cepstral_distortion
 from fakevideo.tasks.base import GANTask
 from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
 
+
 class VoiceConversionTask(GANTask):
     """A GAN recipe over normalised MCEPs. Subclasses say how to convert one utterance between speakers."""
 

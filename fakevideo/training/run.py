@@ -1,6 +1,9 @@
 """Build datamodule, task, loggers, callbacks and trainer from a composed config, and fit.
 
 Every model - voice or face - goes through this one function; train.py is a thin Hydra shim around it.
+A datamodule offers, besides Lightning's hooks, `describe()` (resolved facts such as the speaker list, written
+back into the config and carried by checkpoints) and `write_summary(folder)` (data plots for the run).
+A task is a `GANTask`: it says how many Lightning steps make one generator iteration.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def train(cfg: DictConfig) -> float | None:
     task.attach_data(data_info, OmegaConf.to_container(cfg, resolve=True))
     run_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
+    datamodule.write_summary(run_dir)
     trainer = build_trainer(cfg, task, run_dir)
     ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
     trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)

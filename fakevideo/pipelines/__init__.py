@@ -1,0 +1,1 @@
+"""End-to-end pipelines: voice conversion, face swap, the full fake video."""

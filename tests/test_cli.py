@@ -1,0 +1,52 @@
+"""The command-line contracts of train.py and the corpus splitter, run as a user would."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+
+from conftest import REPO
+from fakevideo.audio.io import load_audio
+from fakevideo.training.checkpoints import load_checkpoint
+
+
+def run(*args, timeout=900):
+    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def test_train_command_line_contract(demo_corpus, tmp_path):
+    corpus = tmp_path / "corpus"
+    for speaker in ("us3_m", "ek4_f"):
+        (corpus / speaker).mkdir(parents=True)
+        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
+            shutil.copy(wav, corpus / speaker)
+    out = tmp_path / "out"
+    result = run("train.py", "model=stargan_vc", f"data.root={corpus}", "iterations=2", f"hydra.run.dir={out}",
+                 f"data.cache_dir={tmp_path / 'cache'}", "data.num_test=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoint = load_checkpoint(out / "checkpoints" / "last.ckpt")
+    assert checkpoint["fakevideo"]["data"]["speakers"] == ["ek4_f", "us3_m"]
+    assert checkpoint["global_step"] == 4
+
+
+def test_train_reports_bad_input_in_one_line(tmp_path):
+    result = run("train.py", f"data.root={tmp_path / 'nowhere'}", "iterations=1", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"error: data.root={tmp_path / 'nowhere'}: no such folder"
+
+
+def test_split_command_cuts_a_long_recording_at_silences(demo_corpus, tmp_path):
+    parts = [load_audio(demo_corpus / "us2_m" / f"harvard_{i:03d}.wav", 16000)[0] for i in range(1, 6)]
+    pause = np.zeros(int(0.8 * 16000), np.float32)
+    long_recording = np.concatenate([np.concatenate([p, pause]) for p in parts])
+    sf.write(tmp_path / "interview.wav", long_recording, 16000)
+    result = run("-m", "fakevideo.data.split", str(tmp_path / "interview.wav"), "--speaker", "guest",
+                 "--out", str(tmp_path / "corpus"))
+    assert result.returncode == 0, result.stderr
+    written = sorted((tmp_path / "corpus" / "guest").glob("interview_*.wav"))
+    assert len(written) == 5
+    for piece, original in zip(written, parts, strict=True):
+        duration = sf.info(str(piece)).duration
+        assert abs(duration - len(original) / 16000) < 0.35

@@ -1,0 +1,97 @@
+"""Conversion with a trained checkpoint, from Python and through the convert.py command line."""
+
+import subprocess
+import sys
+
+import pytest
+import soundfile as sf
+import torch
+
+from conftest import REPO
+from fakevideo.audio.io import load_audio
+from fakevideo.errors import CheckpointError, ConfigError
+from fakevideo.pipelines.convert import VoiceConverter, convert_paths
+from fakevideo.training.checkpoints import load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def converter(trained_stargan):
+    return VoiceConverter.from_checkpoint(trained_stargan / "checkpoints" / "last.ckpt")
+
+
+def test_checkpoint_carries_family_speakers_and_features(converter):
+    assert converter.task.family == "stargan"
+    assert converter.speakers == ["us1_f", "us2_m", "en1_m"]
+    assert converter.features.mcep_dim == 36 and converter.sample_rate == 16000
+
+
+def test_conversion_keeps_length_and_changes_the_voice(converter, demo_corpus):
+    audio, _ = load_audio(demo_corpus / "us1_f" / "harvard_010.wav", 16000)
+    out = converter.convert(audio, "us1_f", "us2_m")
+    assert out.shape == audio.shape and out.dtype == audio.dtype
+    assert 0.01 < abs(out).max() <= 1.5
+    assert not torch.allclose(torch.from_numpy(out), torch.from_numpy(audio), atol=1e-2)
+
+
+def test_odd_length_input_converts(converter):
+    t = torch.arange(16000 + 123) / 16000
+    audio = (0.3 * torch.sin(2 * torch.pi * 180 * t) * (1 + 0.2 * torch.sin(2 * torch.pi * 3 * t))).numpy()
+    assert converter.convert(audio, "en1_m", "us1_f").shape == audio.shape
+
+
+def test_folder_conversion_writes_one_file_per_input(converter, demo_corpus, tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("harvard_011.wav", "harvard_012.wav"):
+        (inputs / name).write_bytes((demo_corpus / "us2_m" / name).read_bytes())
+    written = convert_paths(converter, inputs, tmp_path / "out", "us2_m", "us1_f")
+    assert [p.name for p in written] == ["harvard_011_us2_m_to_us1_f.wav", "harvard_012_us2_m_to_us1_f.wav"]
+    assert sf.info(str(written[0])).samplerate == 16000
+
+
+def test_unknown_speaker_is_a_config_error(converter):
+    with pytest.raises(ConfigError, match="trg_spk='nobody'.*choose from"):
+        converter.check_speakers("us1_f", "nobody")
+
+
+def test_bad_checkpoints_are_one_line_errors(tmp_path, trained_stargan):
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes((trained_stargan / "checkpoints" / "last.ckpt").read_bytes()[:5000])
+    with pytest.raises(CheckpointError, match="truncated"):
+        load_checkpoint(truncated)
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointError, match="not a fakevideo checkpoint"):
+        load_checkpoint(foreign)
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        load_checkpoint(tmp_path / "missing.ckpt")
+
+
+def test_feature_config_mismatch_is_detected(tmp_path, trained_stargan):
+    checkpoint = load_checkpoint(trained_stargan / "checkpoints" / "last.ckpt")
+    checkpoint["fakevideo"]["data"]["features"]["mcep_dim"] = 40
+    edited = tmp_path / "edited.ckpt"
+    torch.save(checkpoint, edited)
+    with pytest.raises(CheckpointError, match="mismatch"):
+        VoiceConverter.from_checkpoint(edited)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+
+
+def test_convert_command_line_contract(trained_stargan, demo_corpus, tmp_path):
+    ckpt = trained_stargan / "checkpoints" / "last.ckpt"
+    out = tmp_path / "converted"
+    result = run_cli("convert.py", f"ckpt={ckpt}", "src_spk=en1_m", "trg_spk=us1_f",
+                     f"input={demo_corpus / 'en1_m'}", f"output={out}")
+    assert result.returncode == 0, result.stderr
+    inputs = sorted((demo_corpus / "en1_m").glob("*.wav"))
+    written = sorted(out.glob("*.wav"))
+    assert len(written) == len(inputs)
+    assert all(src.stem in dst.name for src, dst in zip(inputs, written, strict=True))
+    bad = run_cli("convert.py", f"ckpt={ckpt}", "src_spk=zz", "trg_spk=us1_f", f"input={inputs[0]}",
+                  f"output={out}")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: src_spk='zz'")
+    assert "Traceback" not in bad.stderr

@@ -1,0 +1,115 @@
+"""The feature cache (keys, reuse, atomic writes) and bad input handling in the corpus."""
+
+import logging
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from fakevideo.audio.io import load_audio
+from fakevideo.audio.world import WorldConfig
+from fakevideo.data import features as features_module
+from fakevideo.data.features import cache_path, extract_corpus
+from fakevideo.data.vc import VCDataModule, split_utterances
+from fakevideo.errors import ConfigError, InputError
+
+DIO = WorldConfig(f0_method="dio")
+
+
+def test_cache_key_changes_with_every_feature_setting_and_content(small_corpus, tmp_path):
+    wav = small_corpus / "us1_f" / "harvard_001.wav"
+    base = cache_path(tmp_path, DIO, wav)
+    assert cache_path(tmp_path, WorldConfig(f0_method="dio", sample_rate=22050), wav) != base
+    assert cache_path(tmp_path, WorldConfig(f0_method="dio", mcep_dim=40), wav) != base
+    assert cache_path(tmp_path, WorldConfig(f0_method="harvest"), wav) != base
+    assert cache_path(tmp_path, WorldConfig(f0_method="dio", frame_period=10.0), wav) != base
+    audio, rate = sf.read(wav)
+    sf.write(wav, audio * 0.5, rate)
+    assert cache_path(tmp_path, DIO, wav) != base
+
+
+def test_second_extraction_reuses_cache(small_corpus, tmp_path, monkeypatch):
+    files = sorted((small_corpus / "us1_f").glob("*.wav"))[:3]
+    first = extract_corpus(files, DIO, tmp_path, num_workers=1)
+    assert len(first) == 3 and all(p.is_file() for p in first.values())
+    monkeypatch.setattr(features_module, "analyze", lambda *a, **k: pytest.fail("re-analysed a cached file"))
+    assert extract_corpus(files, DIO, tmp_path, num_workers=1) == first
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def write_bad_files(folder, rate=16000):
+    rng = np.random.default_rng(0)
+    (folder / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    (folder / "empty.wav").write_bytes(b"")
+    sf.write(folder / "silent.wav", np.zeros(rate * 2), rate)
+    sf.write(folder / "short.wav", 0.1 * rng.standard_normal(rate // 10), rate)
+
+
+def test_bad_files_are_skipped_with_one_line_warning_naming_them(small_corpus, tmp_path, caplog):
+    folder = small_corpus / "us1_f"
+    write_bad_files(folder)
+    files = sorted(folder.glob("*.wav"))
+    with caplog.at_level(logging.WARNING):
+        usable = extract_corpus(files, DIO, tmp_path, num_workers=2)
+    names = {p.name for p in usable}
+    assert not names & {"corrupt.wav", "empty.wav", "silent.wav", "short.wav"}
+    assert len(names) == len(files) - 4
+    messages = [r.getMessage() for r in caplog.records]
+    for bad, reason in [("corrupt.wav", "cannot read"), ("empty.wav", ""), ("silent.wav", "silent"),
+                        ("short.wav", "too short")]:
+        line = next(m for m in messages if bad in m)
+        assert reason in line and "\n" not in line
+
+
+def test_stereo_and_odd_rate_files_are_downmixed_and_resampled(small_corpus, tmp_path):
+    src = small_corpus / "us1_f" / "harvard_001.wav"
+    audio, _ = load_audio(src, 44100)
+    stereo = tmp_path / "stereo.wav"
+    sf.write(stereo, np.stack([audio, 0.5 * audio], axis=1), 44100, subtype="PCM_U8")
+    mono, rate = load_audio(stereo, 16000)
+    reference, _ = load_audio(src, 16000)
+    assert rate == 16000 and mono.ndim == 1 and abs(len(mono) - len(reference)) <= 2
+    assert np.corrcoef(mono[: len(reference)], reference[: len(mono)])[0, 1] > 0.95
+    assert len(extract_corpus([stereo], DIO, tmp_path / "cache", num_workers=1)) == 1
+
+
+def test_speaker_with_too_few_usable_files_is_a_clear_error(small_corpus, tmp_path):
+    for wav in sorted((small_corpus / "us2_m").glob("*.wav"))[3:]:
+        wav.unlink()
+    write_bad_files(small_corpus / "us2_m")
+    dm = VCDataModule(str(small_corpus), {"f0_method": "dio"}, cache_dir=str(tmp_path), num_test=2)
+    with pytest.raises(InputError, match=r"us2_m: only 3 usable audio files"):
+        dm.setup()
+
+
+def test_unknown_speaker_and_bad_root_are_config_errors(small_corpus, tmp_path):
+    with pytest.raises(ConfigError, match="data.speakers"):
+        VCDataModule(str(small_corpus), {}, cache_dir=str(tmp_path), speakers=["nobody"]).setup()
+    with pytest.raises(ConfigError, match="data.root"):
+        VCDataModule(str(tmp_path / "missing"), {}, cache_dir=str(tmp_path)).setup()
+
+
+def test_parallel_split_shares_test_ids_and_is_seeded():
+    ids = {s: [f"u{i:02d}" for i in range(20)] for s in "abc"}
+    test, parallel = split_utterances(ids, 4, seed=1)
+    assert parallel and len({tuple(v) for v in test.values()}) == 1 and len(test["a"]) == 4
+    assert split_utterances(ids, 4, seed=1)[0] == test
+    assert split_utterances(ids, 4, seed=2)[0] != test
+    disjoint = {"a": ["x1", "x2", "x3"], "b": ["y1", "y2", "y3"]}
+    test, parallel = split_utterances(disjoint, 2, seed=0)
+    assert not parallel and set(test["a"]) <= {"x1", "x2", "x3"} and len(test["b"]) == 2
+
+
+def test_statistics_come_from_the_training_split_only(demo_corpus, feature_cache):
+    dm = VCDataModule(str(demo_corpus), {"f0_method": "dio"}, cache_dir=str(feature_cache),
+                      speakers=["us1_f", "us2_m"], num_test=2, preprocess_workers=2)
+    dm.setup()
+    assert dm.parallel and dm.describe()["num_speakers"] == 2
+    train_mcep = np.concatenate([u.features.mcep for u in dm.train_utts if u.speaker == "us1_f"])
+    np.testing.assert_allclose(dm.stats["us1_f"].mcep_mean, train_mcep.mean(0), rtol=1e-5, atol=1e-5)
+    test_ids = {u.utt_id for u in dm.test_utts}
+    assert len(test_ids) == 2 and not test_ids & {u.utt_id for u in dm.train_utts}
+    batch = next(iter(dm.train_dataloader()))
+    assert batch["mcep"].shape == (dm.batch_size, 36, dm.crop_frames)
+    f0_female = dm.stats["us1_f"].logf0.mean
+    assert np.exp(f0_female) > np.exp(dm.stats["us2_m"].logf0.mean) * 1.3

@@ -1,0 +1,101 @@
+"""Training through the one trainer: iterations mean generator updates, losses fall, checkpoints resume."""
+
+import csv
+
+import hydra
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf, open_dict
+
+from conftest import run_training, train_overrides
+from fakevideo.config import compose
+from fakevideo.errors import CheckpointError
+from fakevideo.training.checkpoints import load_checkpoint
+from fakevideo.training.run import build_trainer
+
+
+def read_metrics(run_dir):
+    with open(run_dir / "csv" / "metrics.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def series(rows, key):
+    return np.array([float(r[key]) for r in rows if r.get(key)])
+
+
+def test_tiny_run_lowers_reconstruction_loss(trained_stargan):
+    cycle = series(read_metrics(trained_stargan), "train/g_cycle")
+    assert len(cycle) >= 40
+    assert cycle[-8:].mean() < 0.8 * cycle[:8].mean(), cycle
+
+
+def test_run_directory_holds_config_checkpoints_samples_and_plots(trained_stargan):
+    assert (trained_stargan / "checkpoints" / "last.ckpt").is_file()
+    assert (trained_stargan / "data_lengths.png").stat().st_size > 1000
+    config = OmegaConf.load(trained_stargan / "config.yaml")
+    assert config.data.speakers == ["us1_f", "us2_m", "en1_m"] and config.data.num_speakers == 3
+    samples = sorted((trained_stargan / "samples").glob("iter_*/*.wav"))
+    assert {p.parent.name for p in samples} == {"iter_0000020", "iter_0000040"}
+    assert len(samples) == 6
+    assert series(read_metrics(trained_stargan), "val/mcd").size == 2
+
+
+def test_training_length_counts_generator_iterations(trained_stargan, tmp_path, demo_corpus, feature_cache):
+    assert load_checkpoint(trained_stargan / "checkpoints" / "last.ckpt")["global_step"] == 2 * 40
+    run_training(tmp_path, demo_corpus, feature_cache, "data.num_speakers=2", "iterations=3", "model.n_critic=3",
+                 "validate_every=100", "model.loss.adversarial=lsgan")
+    checkpoint = load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")
+    assert checkpoint["global_step"] == 3 * (3 + 1)
+    assert checkpoint["lr_schedulers"][0]["last_epoch"] == 3
+
+
+def test_learning_rate_reaches_zero_at_the_end(trained_stargan):
+    rows = read_metrics(trained_stargan)
+    lr = series(rows, "lr/g")
+    assert lr[0] == pytest.approx(1e-3) and lr[-1] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_one_optimisation_step_changes_generator_and_discriminator(tmp_path, demo_corpus, feature_cache):
+    cfg = compose("train", train_overrides(demo_corpus, feature_cache, "data.num_speakers=2", "iterations=1",
+                                           "validate_every=100"), tmp_path)
+    dm = hydra.utils.instantiate(cfg.data)
+    dm.setup()
+    with open_dict(cfg):
+        cfg.data.num_speakers = 2
+    task = hydra.utils.instantiate(cfg.model)
+    task.attach_data(dm.describe(), {})
+    before = {k: v.clone() for k, v in task.state_dict().items()}
+    build_trainer(cfg, task, tmp_path).fit(task, datamodule=dm)
+    changed = {k for k, v in task.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])}
+    for net in ("generator.", "discriminator.", "classifier."):
+        assert any(k.startswith(net) for k in changed), net
+
+
+def test_resume_continues_from_the_checkpoint(trained_stargan, tmp_path, demo_corpus, feature_cache):
+    run_dir = tmp_path / "run"
+    run_training(run_dir, demo_corpus, feature_cache, "data.num_speakers=2", "iterations=4", "validate_every=100")
+    first = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")
+    run_training(run_dir, demo_corpus, feature_cache, "data.num_speakers=2", "iterations=8", "validate_every=100",
+                 "ckpt_path=last")
+    resumed = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")
+    assert first["global_step"] == 8 and resumed["global_step"] == 16
+    assert resumed["lr_schedulers"][0]["last_epoch"] == 8
+    steps = [int(r["step"]) for r in read_metrics(run_dir) if r.get("train/g_total")]
+    assert steps == sorted(steps) and len(steps) == len(set(steps)) == 8
+
+
+def test_resuming_with_another_feature_config_is_refused(trained_stargan, tmp_path, demo_corpus, feature_cache):
+    with pytest.raises(CheckpointError, match="feature"):
+        run_training(tmp_path, demo_corpus, feature_cache, "data.speakers=[us1_f,us2_m,en1_m]", "iterations=41",
+                     "data.sample_rate=22050", f"ckpt_path={trained_stargan / 'checkpoints' / 'last.ckpt'}")
+
+
+@pytest.mark.parametrize("logger,expected", [("tensorboard", "tensorboard/events.out.tfevents.*"),
+                                             ("wandb", "wandb/offline-run-*")])
+def test_dashboards_work_offline(tmp_path, demo_corpus, feature_cache, logger, expected, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    run_training(tmp_path, demo_corpus, feature_cache, "data.num_speakers=2", "iterations=2", "validate_every=2",
+                 f"logger={logger}")
+    assert list(tmp_path.glob(expected)), sorted(p.name for p in tmp_path.iterdir())
