@@ -56,8 +56,8 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     """Float64 samples (samples, or samples x channels) and the sample rate; InputError if unreadable."""
     try:
         audio, sample_rate = sf.read(path, dtype="float64")
-    except (sf.LibsndfileError, OSError) as err:
-        raise InputError(f"{path}: cannot read audio ({err})") from None
+    except sf.LibsndfileError as err:
+        raise InputError(f"{path}: cannot read audio ({err.error_string})") from None
     if audio.shape[0] == 0:
         raise InputError(f"{path}: audio file is empty")
     return audio, sample_rate
