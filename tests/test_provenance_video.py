@@ -89,6 +89,12 @@ def test_watermark_survives_h264_reencode_and_is_absent_otherwise(frames, tmp_pa
     assert not detect_video_watermark(marked, key="someone-else").detected
 
 
+def test_watermark_persists_in_p_frames_of_a_static_shot(tmp_path):
+    still = skimage.data.coffee()[100:340, 100:420]
+    decoded = h264_round_trip(tmp_path, [embed_frame_watermark(still)] * 12, "still")
+    assert detect_video_watermark(decoded[6:]).detected  # no key frame among these
+
+
 def test_watermark_survives_cropping(frames):
     marked = [embed_frame_watermark(f)[13:-20, 29:-3] for f in frames[:4]]
     assert detect_video_watermark(marked).detected
