@@ -66,6 +66,7 @@ def test_frame_watermark_is_invisible_by_psnr_and_ssim(frames):
     assert min(frame_psnr(a, b) for a, b in zip(frames, marked, strict=True)) > 38.0
     assert min(frame_ssim(a, b) for a, b in zip(frames, marked, strict=True)) > 0.95
 
+
 def test_frame_watermark_changes_luma_only(frames):
     original = frames[0].astype(np.int16)
     delta = embed_frame_watermark(frames[0]).astype(np.int16) - original

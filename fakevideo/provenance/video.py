@@ -41,7 +41,10 @@ def _open(path: str | Path) -> av.container.InputContainer:
 
 
 def label_video(path: str | Path, label: ProvenanceLabel) -> None:
-    """Write the label into the video's container tags (atomic remux, streams copied) and its sidecar."""
+    """Write the label into the container tags and the `<file>.provenance.json` sidecar.
+
+    The file is remuxed atomically: audio and video packets are copied untouched, other streams dropped.
+    """
     path = Path(path)
     with _open(path) as source, atomic_path(path) as tmp:
         streams = [s for s in source.streams if s.type in ("video", "audio")]
