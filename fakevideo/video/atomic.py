@@ -18,6 +18,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; caches and outputs are ordinary files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
