@@ -59,8 +59,8 @@ def paste_back(
     """Blend a (S, S, 3) crop into its (H, W, 3) frame where the (S, S) mask in [0, 1] says so."""
     height, width = frame.shape[:2]
     inverse = torch.from_numpy(np.linalg.inv(transform)[None, :2].astype(np.float32))
-    crop = torch.cat([_to_tensor(face_crop[None]), torch.from_numpy(mask[None, None].astype(np.float32))], 1)
-    warped = warp_affine(crop, inverse, (height, width))
-    alpha = warped[:, 3:]
-    blended = _to_tensor(frame[None]) * (1 - alpha) + warped[:, :3] * alpha
+    alpha = torch.from_numpy(mask[None, None].astype(np.float32))
+    # Warp premultiplied colour with the mask, so the crop's edge fades instead of darkening.
+    warped = warp_affine(torch.cat([_to_tensor(face_crop[None]) * alpha, alpha], 1), inverse, (height, width))
+    blended = _to_tensor(frame[None]) * (1 - warped[:, 3:]) + warped[:, :3]
     return _to_uint8(blended)[0]
