@@ -1,0 +1,1 @@
+"""Video side of FSGAN: decoding/encoding, face detection, tracking, crops, pose, heatmaps, masks, caching."""
