@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 import soundfile as sf
-
 from conftest import REPO
+
 from fakevideo.audio.io import load_audio
 from fakevideo.training.checkpoints import load_checkpoint
 

@@ -6,8 +6,8 @@ import sys
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import REPO
+
 from fakevideo.audio.io import load_audio
 from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths

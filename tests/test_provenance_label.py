@@ -13,7 +13,6 @@ import soundfile as sf
 
 import fakevideo
 from fakevideo.errors import CheckpointError, InputError
-from fakevideo.provenance.atomic import atomic_path
 from fakevideo.provenance.label import ProvenanceLabel, checkpoint_sha256
 from fakevideo.provenance.riff import info_chunk, read_info, with_info_chunk
 from fakevideo.provenance.wav import read_wav_label, write_wav
@@ -98,16 +97,6 @@ def test_plain_wav_has_no_label_and_bad_input_is_rejected(tmp_path):
     (tmp_path / "text.wav").write_text("hello")
     with pytest.raises(InputError, match="text.wav: not a RIFF/WAVE file"):
         read_wav_label(tmp_path / "text.wav")
-
-
-def test_atomic_path_keeps_original_when_writing_fails(tmp_path):
-    target = tmp_path / "keep.wav"
-    target.write_bytes(b"original")
-    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
-        tmp.write_bytes(b"partial")
-        raise RuntimeError("writer crashed")
-    assert target.read_bytes() == b"original"
-    assert [p.name for p in tmp_path.iterdir()] == ["keep.wav"]
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import hydra
 import numpy as np
 import pytest
 import torch
+from conftest import run_training, train_overrides
 from omegaconf import OmegaConf, open_dict
 
-from conftest import run_training, train_overrides
 from fakevideo.config import compose
 from fakevideo.errors import CheckpointError
 from fakevideo.training.checkpoints import load_checkpoint

@@ -13,8 +13,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from fakevideo.atomic import atomic_path, write_bytes
 from fakevideo.errors import InputError
-from fakevideo.provenance.atomic import atomic_path, write_bytes_atomic
 from fakevideo.provenance.label import ProvenanceLabel
 
 LABEL_TAG = "comment"
@@ -58,7 +58,7 @@ def label_video(path: str | Path, label: ProvenanceLabel) -> None:
                 packet.stream = mapping[packet.stream.index]
                 target.mux(packet)
     sidecar = json.dumps(json.loads(label.to_json()), indent=2, sort_keys=True) + "\n"
-    write_bytes_atomic(sidecar_path(path), sidecar.encode("utf-8"))
+    write_bytes(sidecar_path(path), sidecar.encode("utf-8"))
 
 
 def read_video_label(path: str | Path) -> ProvenanceLabel | None:

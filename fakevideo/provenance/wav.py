@@ -9,8 +9,8 @@ import numpy as np
 import soundfile as sf
 
 from fakevideo import __version__
+from fakevideo.atomic import write_bytes
 from fakevideo.errors import InputError
-from fakevideo.provenance.atomic import write_bytes_atomic
 from fakevideo.provenance.audio_watermark import DEFAULT_STRENGTH_DB, embed_audio_watermark
 from fakevideo.provenance.label import ProvenanceLabel
 from fakevideo.provenance.riff import read_info, with_info_chunk
@@ -41,7 +41,7 @@ def write_wav(
     buffer = io.BytesIO()
     sf.write(buffer, audio, sample_rate, subtype=subtype, format="WAV")
     fields = {LABEL_FIELD: label.to_json(), SOFTWARE_FIELD: f"fakevideo {__version__}"}
-    write_bytes_atomic(path, with_info_chunk(buffer.getvalue(), fields))
+    write_bytes(path, with_info_chunk(buffer.getvalue(), fields))
 
 
 def read_wav_label(path: str | Path) -> ProvenanceLabel | None:

@@ -16,8 +16,8 @@ from types import TracebackType
 import av
 import numpy as np
 
+from fakevideo.atomic import atomic_path
 from fakevideo.errors import InputError
-from fakevideo.video.atomic import atomic_path
 
 DEFAULT_FPS = 25.0
 AAC_FRAME_SIZE = 1024  # samples per AAC frame

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fakevideo.atomic import atomic_path
 from fakevideo.errors import InputError
-from fakevideo.video.atomic import atomic_path
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
 from fakevideo.video.faces import Face, FaceDetector
 from fakevideo.video.io import iter_frames, read_video_info
