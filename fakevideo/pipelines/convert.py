@@ -10,18 +10,22 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from fakevideo.audio.io import list_audio_files, load_audio, write_audio
+from fakevideo.audio.io import list_audio_files, load_audio
 from fakevideo.audio.world import WorldConfig, analyze, synthesize
 from fakevideo.data.features import check_usable
 from fakevideo.errors import CheckpointError, ConfigError, InputError
+from fakevideo.provenance import ProvenanceLabel, checkpoint_sha256, write_wav
 from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
+
+
+PEAK_LIMIT = 0.99
 
 
 class VoiceConverter:
     """A trained VC model with everything conversion needs (speakers, statistics, feature settings)."""
 
-    def __init__(self, task: VoiceConversionTask, f0_method: str | None = None):
+    def __init__(self, task: VoiceConversionTask, f0_method: str | None = None, checkpoint_sha256: str | None = None):
         if not isinstance(task, VoiceConversionTask):
             raise ConfigError(f"ckpt: a {task.family} checkpoint is not a voice-conversion model")
         self.task = task
@@ -31,10 +35,11 @@ class VoiceConverter:
             raise CheckpointError(f"checkpoint feature config mismatch: mcep_dim={cfg.mcep_dim} but its speaker "
                                   f"statistics have {stats_dim} dimensions")
         self.features: WorldConfig = replace(cfg, f0_method=f0_method) if f0_method else cfg
+        self.checkpoint_sha256 = checkpoint_sha256
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", f0_method: str | None = None) -> VoiceConverter:
-        return cls(load_task(path).to(device), f0_method)
+        return cls(load_task(path).to(device), f0_method, checkpoint_sha256(path))
 
     @property
     def speakers(self) -> list[str]:
@@ -43,6 +48,11 @@ class VoiceConverter:
     @property
     def sample_rate(self) -> int:
         return self.features.sample_rate
+
+    def label(self, source: str, target: str, **extra) -> ProvenanceLabel:
+        """The provenance label every converted file carries."""
+        return ProvenanceLabel(self.task.model_name, self.checkpoint_sha256,
+                               extra={"source_speaker": source, "target_speaker": target, **extra})
 
     def check_speakers(self, source: str, target: str) -> None:
         for key, name in (("src_spk", source), ("trg_spk", target)):
@@ -56,6 +66,9 @@ class VoiceConverter:
         feats = analyze(audio, self.features, code_aperiodicity=False)
         mcep, f0 = self.task.convert_features(feats.mcep, feats.f0, source, target)
         converted = synthesize(f0, mcep, feats.ap, self.features)[: len(audio)]
+        peak = float(np.abs(converted).max())
+        if peak > PEAK_LIMIT:  # a loud converted envelope must not clip when written as PCM
+            converted *= PEAK_LIMIT / peak
         return np.pad(converted, (0, len(audio) - len(converted)))
 
     def convert_file(self, path: Path, source: str, target: str) -> np.ndarray:
@@ -65,8 +78,9 @@ class VoiceConverter:
 
 
 def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir: str | Path, source: str,
-                  target: str) -> list[Path]:
-    """Convert one file or every audio file in a folder; writes `<stem>_<source>_to_<target>.wav` per input."""
+                  target: str, watermark: bool = True) -> list[Path]:
+    """Convert one file or every audio file in a folder; writes `<stem>_<source>_to_<target>.wav` per input,
+    labelled as synthetic (and watermarked unless `watermark` is off, e.g. for evaluation runs)."""
     input_path, output_dir = Path(input_path), Path(output_dir)
     converter.check_speakers(source, target)
     if input_path.is_dir():
@@ -80,6 +94,8 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
     written = []
     for path in tqdm(files, desc=f"converting {source} -> {target}", unit="file"):
         audio = converter.convert_file(path, source, target)
-        written.append(write_audio(output_dir / f"{path.stem}_{source}_to_{target}.wav", audio,
-                                   converter.sample_rate))
+        out = output_dir / f"{path.stem}_{source}_to_{target}.wav"
+        write_wav(out, audio, converter.sample_rate, converter.label(source, target, input=path.name),
+                  watermark=watermark)
+        written.append(out)
     return written

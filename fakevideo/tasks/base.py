@@ -61,6 +61,11 @@ class GANTask(pl.LightningModule):
         """Facts about the training data (e.g. speakers and their statistics) and the resolved run config."""
         self.data_info, self.run_config = data_info, run_config
 
+    @property
+    def model_name(self) -> str:
+        """The model config this task was built from (e.g. stargan_vc2), else its recipe family."""
+        return self.run_config.get("model_name") or self.family
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config}
 

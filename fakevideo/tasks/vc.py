@@ -10,10 +10,10 @@ import numpy as np
 import torch
 
 from fakevideo.audio.f0 import convert_f0
-from fakevideo.audio.io import write_audio
 from fakevideo.audio.world import WorldConfig, synthesize
 from fakevideo.data.vc import SpeakerStats
 from fakevideo.metrics.mcd import mel_cepstral_distortion
+from fakevideo.provenance import ProvenanceLabel, write_wav
 from fakevideo.tasks.base import GANTask
 from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
 
@@ -69,7 +69,9 @@ class VoiceConversionTask(GANTask):
         audio = synthesize(f0, mcep, item["ap"].cpu().numpy(), cfg)
         name = f"{item['utt_id']}_{source}_to_{target}"
         folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
-        write_audio(folder / f"{name}.wav", audio, cfg.sample_rate)
+        label = ProvenanceLabel(self.model_name, extra={"source_speaker": source, "target_speaker": target,
+                                                        "iteration": self.iteration, "utterance": item["utt_id"]})
+        write_wav(folder / f"{name}.wav", audio, cfg.sample_rate, label)
         log_audio(self.loggers, f"val/{name}", audio, cfg.sample_rate, self.global_step,
                   caption=f"{source} -> {target}")
         figure = mcep_figure({f"source {source}": src_mcep, f"converted -> {target}": mcep})

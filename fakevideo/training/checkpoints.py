@@ -21,7 +21,7 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: no such checkpoint")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as err:
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, pickle.UnpicklingError) as err:
         raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({str(err).splitlines()[0]})") from None
     if not isinstance(checkpoint, dict) or CHECKPOINT_KEY not in checkpoint:
         raise CheckpointError(f"{path}: not a fakevideo checkpoint (written by train.py)")
