@@ -15,6 +15,7 @@ import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf, open_dict
 from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
 from fakevideo.errors import CheckpointError
@@ -41,6 +42,10 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
                         every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False),
         SaveLastCheckpoint(checkpoint_dir),
     ]
+    if cfg.get("optimized_metric"):
+        # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
+        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=cfg.optimized_metric,
+                                         mode=cfg.optimized_mode, save_top_k=1, auto_insert_metric_name=False))
     loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
     return hydra.utils.instantiate(
         cfg.trainer, max_steps=cfg.iterations * steps, default_root_dir=str(run_dir), logger=loggers,
@@ -67,7 +72,12 @@ def train(cfg: DictConfig) -> float | None:
     datamodule.write_summary(run_dir)
     trainer = build_trainer(cfg, task, run_dir)
     ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
-    trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    finally:
+        for logger in trainer.loggers:
+            if isinstance(logger, WandbLogger):  # one wandb run per sweep job
+                logger.experiment.finish()
     log.info("checkpoints: %s", run_dir / "checkpoints")
     metric = cfg.get("optimized_metric")
     value = trainer.callback_metrics.get(metric) if metric else None
