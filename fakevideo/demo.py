@@ -19,7 +19,7 @@ from fakevideo.training.run import train
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("outputs/demo"))
-    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("overrides", nargs="*", help="extra train.py overrides, e.g. model=stargan_vc2")
     args = parser.parse_args(argv)
     run_dir = args.out / "train"

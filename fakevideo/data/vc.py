@@ -181,9 +181,9 @@ class VCDataModule(pl.LightningDataModule):
         speakers = discover_speakers(self.corpus_root, self.requested_speakers, self.num_speakers)
         files = [f for s in speakers for f in list_audio_files(self.corpus_root / s)]
         cached = extract_corpus(files, self.feature_cfg, self.cache_dir, self.preprocess_workers, self.min_seconds)
-        by_speaker: dict[str, dict[str, Path]] = {s: {} for s in speakers}
+        by_speaker: dict[str, dict[str, tuple[Path, Path]]] = {s: {} for s in speakers}
         for path, cache in cached.items():
-            by_speaker[path.parent.name][path.stem] = cache
+            by_speaker[path.parent.name][path.stem] = (path, cache)
         for speaker, utts in by_speaker.items():
             if len(utts) < self.min_utterances:
                 raise InputError(f"{self.corpus_root / speaker}: only {len(utts)} usable audio files "
@@ -194,8 +194,8 @@ class VCDataModule(pl.LightningDataModule):
             log.warning("corpus %s is not parallel: test utterances differ across speakers", self.corpus_root)
         self.speakers = speakers
         for speaker, utts in by_speaker.items():
-            for utt_id, cache in sorted(utts.items()):
-                utt = Utterance(speaker, utt_id, self.corpus_root / speaker, load_features(cache))
+            for utt_id, (path, cache) in sorted(utts.items()):
+                utt = Utterance(speaker, utt_id, path, load_features(cache))
                 (self.test_utts if utt_id in test_ids[speaker] else self.train_utts).append(utt)
         self.stats = {s: SpeakerStats.from_features([u.features for u in self.train_utts if u.speaker == s])
                       for s in speakers}

@@ -18,7 +18,6 @@ from fakevideo.provenance import ProvenanceLabel, checkpoint_sha256, write_wav
 from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
 
-
 PEAK_LIMIT = 0.99
 
 
@@ -26,8 +25,6 @@ class VoiceConverter:
     """A trained VC model with everything conversion needs (speakers, statistics, feature settings)."""
 
     def __init__(self, task: VoiceConversionTask, f0_method: str | None = None, checkpoint_sha256: str | None = None):
-        if not isinstance(task, VoiceConversionTask):
-            raise ConfigError(f"ckpt: a {task.family} checkpoint is not a voice-conversion model")
         self.task = task
         cfg = task.feature_config
         stats_dim = len(task.data_info["stats"][task.speakers[0]]["mcep_mean"])
@@ -39,7 +36,7 @@ class VoiceConverter:
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str = "cpu", f0_method: str | None = None) -> VoiceConverter:
-        return cls(load_task(path).to(device), f0_method, checkpoint_sha256(path))
+        return cls(load_task(path, VoiceConversionTask).to(device), f0_method, checkpoint_sha256(path))
 
     @property
     def speakers(self) -> list[str]:

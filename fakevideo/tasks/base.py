@@ -93,6 +93,10 @@ class GANTask(pl.LightningModule):
         """Named, already weighted loss terms of one generator update; their sum is minimised."""
         raise NotImplementedError
 
+    def evaluate(self, datamodule, out_dir, **options) -> dict | None:
+        """Test-split evaluation after training, written under `out_dir`; recipes without one return None."""
+        return None
+
     # -- the shared loop ------------------------------------------------------------------------------
     @property
     def steps_per_iteration(self) -> int:

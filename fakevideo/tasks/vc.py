@@ -53,6 +53,12 @@ class VoiceConversionTask(GANTask):
         converted = trg_stats.denormalize(y[0].float().cpu().numpy().T)
         return converted.astype(np.float32), convert_f0(f0, src_stats.logf0, trg_stats.logf0)
 
+    def evaluate(self, datamodule, out_dir, **options) -> dict:
+        from fakevideo.evaluation import evaluate_conversions
+
+        self.eval()
+        return evaluate_conversions(self, datamodule, out_dir, **options)
+
     # -- validation -------------------------------------------------------------------------------------
     def validation_step(self, item: dict, index: int) -> None:
         source, target = self.speakers[item["speaker"]], self.speakers[item["target"]]

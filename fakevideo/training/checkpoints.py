@@ -28,13 +28,17 @@ def load_checkpoint(path: str | Path) -> dict:
     return checkpoint
 
 
-def load_task(path: str | Path, family: str | None = None) -> GANTask:
-    """Rebuild the task from the config stored in the checkpoint and load its weights (eval mode)."""
+def load_task(path: str | Path, expected: type[GANTask] = GANTask) -> GANTask:
+    """Rebuild the task from the config stored in the checkpoint and load its weights (eval mode).
+
+    `expected` is the kind of task the caller can use (e.g. VoiceConversionTask); another is a CheckpointError.
+    """
     checkpoint = load_checkpoint(path)
     info = checkpoint[CHECKPOINT_KEY]
-    if family is not None and not info["family"].startswith(family):
-        raise CheckpointError(f"{path}: a {info['family']} checkpoint, but a {family} model is needed here")
     task = hydra.utils.instantiate(info["config"]["model"])
+    if not isinstance(task, expected):
+        raise CheckpointError(f"{path}: a {info['config'].get('model_name', info['family'])} checkpoint, "
+                              f"but a {expected.__name__} is needed here")
     try:
         task.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as err:

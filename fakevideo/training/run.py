@@ -79,6 +79,15 @@ def train(cfg: DictConfig) -> float | None:
             if isinstance(logger, WandbLogger):  # one wandb run per sweep job
                 logger.experiment.finish()
     log.info("checkpoints: %s", run_dir / "checkpoints")
+    evaluation = cfg.get("evaluation") or {}
+    if evaluation.get("at_end") and trainer.is_global_zero:
+        options = {k: v for k, v in evaluation.items() if k != "at_end"}
+        summary = task.evaluate(datamodule, run_dir / "eval", **options)
+        if summary is not None:
+            for logger in trainer.loggers:
+                logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
+                logger.save()
+            log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
     metric = cfg.get("optimized_metric")
     value = trainer.callback_metrics.get(metric) if metric else None
     return float(value) if value is not None else None

@@ -1,0 +1,30 @@
+"""Evaluate a trained voice-conversion checkpoint on its test split:
+`python evaluate.py ckpt=RUN/checkpoints/last.ckpt [out=DIR] [data.root=DIR]` -> metrics.json, CSV, markdown."""
+
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from fakevideo.errors import exit_on_user_error
+from fakevideo.evaluation import evaluate_conversions
+from fakevideo.tasks.vc import VoiceConversionTask
+from fakevideo.training.checkpoints import load_task
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="evaluate")
+@exit_on_user_error
+def main(cfg: DictConfig) -> None:
+    task = load_task(cfg.ckpt, VoiceConversionTask)
+    data_cfg = OmegaConf.merge(OmegaConf.create(task.run_config["data"]), cfg.data or {})
+    datamodule = hydra.utils.instantiate(data_cfg)
+    datamodule.setup()
+    out = Path(cfg.out or Path(cfg.ckpt).parent.parent / "eval")
+    result = evaluate_conversions(task, datamodule, out, cfg.speaker_similarity, cfg.prdc_k, cfg.prdc_frames)
+    print((out / "pairs.md").read_text())
+    print("overall:", {k: round(v, 4) for k, v in result["overall"].items()})
+    print(f"wrote {out}/metrics.json, per_utterance.csv, pairs.md")
+
+
+if __name__ == "__main__":
+    main()
