@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from fakevideo.audio.f0 import LogF0Stats
 from fakevideo.audio.io import list_audio_files
@@ -99,27 +99,46 @@ def split_utterances(ids_by_speaker: dict[str, list[str]], num_test: int,
 class RandomCropDataset(Dataset):
     """Random fixed-length crops of normalised MCEPs, [D, frames], with the speaker index.
 
+    Sample `index` is a pure function of (seed, index): which utterance and where the crop starts. Training order
+    is then reproducible and a resumed run continues the exact sample stream (see ContinuingSampler).
     Utterances shorter than the crop are wrapped around, so every item has the same shape.
     """
 
-    def __init__(self, mceps: list[np.ndarray], speakers: list[int], crop_frames: int, length: int):
+    def __init__(self, mceps: list[np.ndarray], speakers: list[int], crop_frames: int, seed: int):
         self.mceps = [torch.from_numpy(np.ascontiguousarray(m.T, dtype=np.float32)) for m in mceps]
         self.speakers = speakers
         self.crop_frames = crop_frames
-        self.length = length
+        self.seed = seed
 
     def __len__(self) -> int:
-        return self.length
+        return len(self.mceps)
 
     def __getitem__(self, index: int) -> dict:
-        utt = index % len(self.mceps)
+        rng = np.random.default_rng([self.seed, index])
+        utt = int(rng.integers(len(self.mceps)))
         mcep = self.mceps[utt]
         frames = mcep.shape[1]
         if frames < self.crop_frames:
             mcep = mcep.repeat(1, -(-self.crop_frames // frames))
             frames = mcep.shape[1]
-        start = int(torch.randint(0, frames - self.crop_frames + 1, ()))
+        start = int(rng.integers(frames - self.crop_frames + 1))
         return {"mcep": mcep[:, start:start + self.crop_frames], "speaker": self.speakers[utt]}
+
+
+class ContinuingSampler(Sampler[int]):
+    """Yields consecutive sample indices start, start+1, ...; each epoch continues where the last one ended, and
+    a resumed run starts at the number of samples the checkpointed run had consumed."""
+
+    def __init__(self, start: int, samples_per_epoch: int):
+        self.next_index, self.samples_per_epoch = start, samples_per_epoch
+
+    def __len__(self) -> int:
+        return self.samples_per_epoch
+
+    def __iter__(self):
+        first = self.next_index
+        self.next_index += self.samples_per_epoch
+        return iter(range(first, first + self.samples_per_epoch))
 
 
 class UtteranceDataset(Dataset):
@@ -220,9 +239,14 @@ class VCDataModule(pl.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         index = {s: i for i, s in enumerate(self.speakers)}
         dataset = RandomCropDataset([self._normalized(u) for u in self.train_utts],
-                                    [index[u.speaker] for u in self.train_utts],
-                                    self.crop_frames, self.samples_per_epoch)
-        return DataLoader(dataset, batch_size=self.batch_size, shuffle=True, drop_last=True,
+                                    [index[u.speaker] for u in self.train_utts], self.crop_frames, self.seed)
+        module = self.trainer.lightning_module if self.trainer is not None else None
+        start = module.batches_done * self.batch_size if module is not None else 0
+        return DataLoader(dataset, batch_size=self.batch_size, drop_last=True,
+                          sampler=ContinuingSampler(start, self.samples_per_epoch),
+                          # its own generator: creating the iterator must not draw from the global RNG, or a
+                          # resumed run (which creates one more iterator) would diverge from an uninterrupted one
+                          generator=torch.Generator().manual_seed(self.seed),
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                           pin_memory=torch.cuda.is_available())
 

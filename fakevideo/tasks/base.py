@@ -21,6 +21,20 @@ class TrainingDiverged(FakevideoError):
     """A loss became NaN or infinite."""
 
 
+def random_state() -> dict:
+    """The torch random generators the GAN loop draws from (CPU, and CUDA when present)."""
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_random_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
 def linear_decay(iterations: int, decay_start: float) -> Callable[[int], float]:
     """LR factor: 1 until `decay_start` (fraction of training), then linearly down to 0 at the last iteration."""
     start = int(iterations * decay_start)
@@ -66,8 +80,14 @@ class GANTask(pl.LightningModule):
         """The model config this task was built from (e.g. stargan_vc2), else its recipe family."""
         return self.run_config.get("model_name") or self.family
 
+    @property
+    def batches_done(self) -> int:
+        """Training batches consumed so far: one per critic update (generator updates reuse the batch)."""
+        return self.global_step - self.iteration
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config}
+        checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config,
+                                      "rng": random_state()}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         stored = checkpoint[CHECKPOINT_KEY]["data"]
@@ -77,6 +97,8 @@ class GANTask(pl.LightningModule):
                                       f"{key}={self.data_info[key]}; resume with the same data config")
         self.data_info = stored
         self.run_config = checkpoint[CHECKPOINT_KEY]["config"]
+        if "rng" in checkpoint[CHECKPOINT_KEY]:  # exact resume: the same target speakers, crops and noise
+            restore_random_state(checkpoint[CHECKPOINT_KEY]["rng"])
 
     # -- what a recipe provides ------------------------------------------------------------------------
     def generator_parameters(self) -> Iterable[torch.nn.Parameter]:

@@ -20,6 +20,7 @@ from pytorch_lightning.loggers import WandbLogger
 import fakevideo.config  # noqa: F401  (registers resolvers)
 from fakevideo.errors import CheckpointError
 from fakevideo.training.callbacks import SaveLastCheckpoint
+from fakevideo.training.checkpoints import load_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ def resolve_ckpt_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None
     path = checkpoint_dir / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
     if not path.is_file():
         raise CheckpointError(f"ckpt_path={ckpt_path}: no checkpoint at {path}")
+    load_checkpoint(path)  # a truncated or foreign file is a one-line error here, not deep inside Lightning
     return str(path)
 
 
@@ -38,7 +40,7 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
     steps = task.steps_per_iteration
     checkpoint_dir = run_dir / "checkpoints"
     callbacks = [
-        ModelCheckpoint(dirpath=checkpoint_dir, filename="step{step:08d}", save_top_k=-1, save_last=False,
+        ModelCheckpoint(dirpath=checkpoint_dir, filename="step{step:08d}", save_top_k=-1, save_last=True,
                         every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False),
         SaveLastCheckpoint(checkpoint_dir),
     ]
