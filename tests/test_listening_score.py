@@ -78,6 +78,7 @@ def test_a_listener_may_stop_early(files, tmp_path):
     (lambda a: a["answers"][1]["mos"].update(C=6), "whole numbers 1-5"),
     (lambda a: a["answers"].append(dict(a["answers"][0])), "answered twice"),
     (lambda a: a["answers"][0].update(question="q09"), "'q09' is unknown"),
+    (lambda a: a.pop("answers"), "holds no answers"),
 ])
 def test_malformed_answers_are_refused_naming_the_file(files, tmp_path, change, message):
     key, one, _ = files

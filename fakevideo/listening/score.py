@@ -65,10 +65,12 @@ def read_answers(path: str | Path, key: dict) -> list[Rating]:
     if not isinstance(data, dict) or data.get("survey") != key["survey"]:
         found = data.get("survey") if isinstance(data, dict) else None
         raise InputError(f"{path}: answers are for survey {found!r}, the key is for {key['survey']!r}")
+    if not isinstance(data.get("answers"), list) or not data["answers"]:
+        raise InputError(f"{path}: holds no answers (export them from the listening page)")
     questions = {q["id"]: q for q in key["questions"]}
     listener = str(data.get("listener") or path.stem)
     ratings, seen = [], set()
-    for answer in data.get("answers", []):
+    for answer in data["answers"]:
         qid = answer.get("question")
         if qid not in questions or qid in seen:
             raise InputError(f"{path}: question {qid!r} is unknown or answered twice")

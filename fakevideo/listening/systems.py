@@ -8,6 +8,7 @@ underscores parse without guessing, and an unlabelled file is refused rather tha
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import numpy as np
 from fakevideo.errors import InputError
 from fakevideo.provenance import read_wav_label
 from fakevideo.report import find_jobs
+
+log = logging.getLogger(__name__)
 
 ClipKey = tuple[str, str, str]  # (utterance, source speaker, target speaker)
 
@@ -69,6 +72,8 @@ def find_systems(path: Path, max_systems: int = 6) -> list[System]:
             folders = iteration_dirs(job)
             if folders:
                 systems.append(System(str(job.relative_to(path)), job, read_clips(folders[-1])))
+            else:
+                log.warning("%s: no samples/iter_* folder (did the job fail?); left out of the test", job)
     systems = [s for s in systems if s.clips]
     if len(systems) < 2:
         raise InputError(f"{path}: a listening test needs sample clips from at least two systems, found {len(systems)}")
