@@ -66,7 +66,7 @@ class VoiceConversionTask(GANTask):
         mcep, f0 = self.convert_features(src_mcep, item["f0"].cpu().numpy(), source, target)
         if item.get("target_mcep") is not None:
             self.log("val/mcd", mel_cepstral_distortion(mcep, item["target_mcep"].cpu().numpy()),
-                     on_epoch=True, batch_size=1)
+                     on_epoch=True, batch_size=1, sync_dist=True)
         if index < self.samples_to_write and self.trainer.is_global_zero and not self.trainer.sanity_checking:
             self._write_sample(item, src_mcep, mcep, f0, source, target)
 

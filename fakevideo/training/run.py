@@ -41,13 +41,15 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
     checkpoint_dir = run_dir / "checkpoints"
     callbacks = [
         ModelCheckpoint(dirpath=checkpoint_dir, filename="step{step:08d}", save_top_k=-1, save_last=True,
-                        every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False),
+                        every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False,
+                        enable_version_counter=False),
         SaveLastCheckpoint(checkpoint_dir),
     ]
     if cfg.get("optimized_metric"):
         # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=cfg.optimized_metric,
-                                         mode=cfg.optimized_mode, save_top_k=1, auto_insert_metric_name=False))
+                                         mode=cfg.optimized_mode, save_top_k=1, auto_insert_metric_name=False,
+                                         enable_version_counter=False))
     loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
     return hydra.utils.instantiate(
         cfg.trainer, max_steps=cfg.iterations * steps, default_root_dir=str(run_dir), logger=loggers,

@@ -1,0 +1,33 @@
+"""Data-parallel training on CPU with two gloo processes, through the train.py contract."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from fakevideo.training.checkpoints import load_checkpoint
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def test_two_process_ddp_leaves_one_checkpoint_set(demo_corpus, tmp_path):
+    corpus = tmp_path / "corpus"
+    for speaker in ("us1_f", "us2_m"):
+        (corpus / speaker).mkdir(parents=True)
+        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
+            shutil.copy(wav, corpus / speaker)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "train.py", "model=stargan_vc", f"data.root={corpus}", "iterations=3", "trainer=ddp",
+         "trainer.accelerator=cpu", "trainer.devices=2", f"hydra.run.dir={out}", "size=tiny",
+         "data.features.f0_method=dio", "data.num_test=2", f"data.cache_dir={tmp_path / 'cache'}",
+         "evaluation.speaker_similarity=false"],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["last.ckpt"]
+    checkpoint = load_checkpoint(out / "checkpoints" / "last.ckpt")
+    assert checkpoint["global_step"] == 6
+    assert (out / "train_ddp_process_1.log").is_file()  # the second rank ran
+    assert (out / "eval" / "metrics.json").is_file()
