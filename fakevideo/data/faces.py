@@ -78,9 +78,11 @@ def face_item(clip: FaceClip, frame: int, size: int) -> dict[str, torch.Tensor]:
             "masks": torch.from_numpy(segmentation_masks(landmarks, (size, size)))}
 
 
-def sample_pair(clips: list[FaceClip], pairing: str, rng: np.random.Generator) -> tuple[tuple[int, int], ...]:
-    """(clip, frame) of a source and a target: two frames of one video, or faces of two identities."""
-    source = int(rng.integers(len(clips)))
+def sample_pair(clips: list[FaceClip], pairing: str, rng: np.random.Generator,
+                source: int | None = None) -> tuple[tuple[int, int], ...]:
+    """(clip, frame) of a source and a target: two frames of one video, or faces of two identities.
+    The source clip is drawn unless given."""
+    source = int(rng.integers(len(clips))) if source is None else source
     if pairing == "same_video":
         target = source
     else:
@@ -102,8 +104,11 @@ class FacePairDataset(Dataset):
         return self.length
 
     def __getitem__(self, index: int) -> dict:
-        seed = (self.fixed_seed, index) if self.fixed_seed is not None else int(torch.randint(2**31, ()))
-        pair = sample_pair(self.clips, self.pairing, np.random.default_rng(seed))
+        if self.fixed_seed is None:
+            pair = sample_pair(self.clips, self.pairing, np.random.default_rng(int(torch.randint(2**31, ()))))
+        else:  # fixed pairs whose sources spread over the clips
+            rng = np.random.default_rng((self.fixed_seed, index))
+            pair = sample_pair(self.clips, self.pairing, rng, source=index * len(self.clips) // self.length)
         item = {}
         for key, (clip, frame) in zip(IMAGE_KEYS, pair, strict=True):
             face = face_item(self.clips[clip], frame, self.image_size)
