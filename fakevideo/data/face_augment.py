@@ -41,7 +41,7 @@ class FaceAugmentation(torch.nn.Module):
         self.sequence = K.AugmentationSequential(
             K.RandomHorizontalFlip(p=flip),
             K.RandomAffine(degrees=degrees, translate=translate, scale=(1 - scale, 1 + scale), p=1.0),
-            K.ColorJitter(color, color, color, 0.02, p=0.8),
+            K.ColorJitter(color, color, color, color / 10, p=0.8),
             data_keys=["input", "mask", "keypoints"],
         )
 
