@@ -26,6 +26,13 @@ class CheckpointError(FakevideoError):
     """A checkpoint that is missing, truncated, or from another model family or feature configuration."""
 
 
+def user_error(err: BaseException) -> FakevideoError | None:
+    """The FakevideoError that caused `err`, if any: Hydra wraps errors raised while instantiating configs."""
+    while err is not None and not isinstance(err, FakevideoError):
+        err = err.__cause__
+    return err
+
+
 def exit_on_user_error(main: Callable[..., T]) -> Callable[..., T]:
     """Wrap a command-line entry so a FakevideoError prints `error: <message>` and exits with status 2."""
 
@@ -33,8 +40,11 @@ def exit_on_user_error(main: Callable[..., T]) -> Callable[..., T]:
     def wrapper(*args, **kwargs):
         try:
             return main(*args, **kwargs)
-        except FakevideoError as err:
-            print(f"error: {err}", file=sys.stderr)
+        except Exception as err:
+            cause = user_error(err)
+            if cause is None:
+                raise
+            print(f"error: {cause}", file=sys.stderr)
             sys.exit(2)
 
     return wrapper

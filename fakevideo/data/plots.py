@@ -24,3 +24,19 @@ def plot_length_histograms(seconds_by_speaker: dict[str, list[float]], path: str
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)
     return path
+
+
+def plot_face_samples(faces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], titles: list[str],
+                      path: str | Path) -> Path:
+    """Face crops (3, S, S) in [0, 1] with their (68, 2) landmarks and face-mask outline; saved as PNG."""
+    figure = Figure(figsize=(2.5 * len(faces), 2.8), tight_layout=True)
+    for index, ((image, landmarks, face_mask), title) in enumerate(zip(faces, titles, strict=True), start=1):
+        axis = figure.add_subplot(1, len(faces), index)
+        axis.imshow(np.asarray(image).transpose(1, 2, 0).clip(0, 1))
+        axis.contour(np.asarray(face_mask), levels=[0.5], colors="yellow", linewidths=0.8)
+        axis.scatter(*np.asarray(landmarks).T, s=3, c="red")
+        axis.set(title=title, xticks=[], yticks=[])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    return path

@@ -1,4 +1,4 @@
-"""Send audio samples and figures to whichever dashboards are configured (TensorBoard, wandb); the CSV logger
+"""Send audio samples, images and figures to whichever dashboards are configured (TensorBoard, wandb); the CSV logger
 has no media, so samples are always written to the run directory as well."""
 
 from __future__ import annotations
@@ -23,6 +23,15 @@ def log_figure(loggers: list[Logger], tag: str, figure: Figure, step: int) -> No
             logger.experiment.add_figure(tag, figure, step, close=False)
         elif isinstance(logger, WandbLogger):
             logger.log_image(key=tag, images=[figure], step=step)
+
+
+def log_image(loggers: list[Logger], tag: str, image: np.ndarray, step: int, caption: str = "") -> None:
+    """An (H, W, 3) uint8 RGB image, e.g. a grid of generated faces."""
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.experiment.add_image(tag, image, step, dataformats="HWC")
+        elif isinstance(logger, WandbLogger):
+            logger.log_image(key=tag, images=[image], step=step, caption=[caption])
 
 
 def mcep_figure(panels: dict[str, np.ndarray]) -> Figure:
