@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from kornia.geometry.transform import warp_perspective
 
+from fakevideo.atomic import atomic_path
 from fakevideo.errors import ConfigError, InputError
-from fakevideo.video.atomic import atomic_path
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import VideoWriter, iter_frames
