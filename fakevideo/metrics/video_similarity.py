@@ -100,7 +100,7 @@ def frame_pairs(path_a: str | Path, path_b: str | Path) -> Iterator[tuple[np.nda
         warnings.warn(
             f"{path_a} has {info_a.num_frames} frames, {path_b} has {info_b.num_frames}: "
             f"comparing the first {min(info_a.num_frames, info_b.num_frames)}",
-            stacklevel=2,
+            stacklevel=1,  # reported once per pair of lengths, however many metrics read the pair
         )
     resize = (info_a.width, info_a.height) != (info_b.width, info_b.height)
     for frame_a, frame_b in zip(iter_frames(path_a), iter_frames(path_b), strict=False):
@@ -117,8 +117,8 @@ def _batches(pairs: Iterator[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[t
 
 
 def _ssim(a: torch.Tensor, b: torch.Tensor) -> np.ndarray:
-    """Mean SSIM per image of two (B, C, H, W) batches in [0, 1]."""
-    return ssim(a, b, SSIM_WINDOW, max_val=1.0).mean(dim=(1, 2, 3)).numpy().astype(np.float64)
+    """Mean SSIM per image of two (B, C, H, W) batches in [0, 1], over full windows only (as Wang et al.)."""
+    return ssim(a, b, SSIM_WINDOW, max_val=1.0, padding="valid").mean(dim=(1, 2, 3)).numpy().astype(np.float64)
 
 
 def _mse(a: np.ndarray, b: np.ndarray) -> np.ndarray:
