@@ -12,13 +12,13 @@ from fakevideo.data.demo_faces import build_demo_faces
 from fakevideo.metrics import video_similarity as vs
 from fakevideo.video.io import VideoWriter, iter_frames
 
-NUM_FRAMES = 8
+NUM_FRAMES = 6
 SIZE = 128
 
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory) -> dict[str, Path]:
-    """Two clips of the astronaut (different motion) and one of Grace Hopper, 8 frames of 128 px."""
+    """Two clips of the astronaut and of Grace Hopper (different motion each), 6 frames of 128 px."""
     root = tmp_path_factory.mktemp("demo_faces")
     built = build_demo_faces(root, NUM_FRAMES, SIZE, clips_per_identity=2, identities=["astronaut", "grace_hopper"])
     return {f"{c.identity}{c.video.stem[-1]}": c.video for c in built} | {"truth": built}
