@@ -69,11 +69,12 @@ def evaluate_swap(
 ) -> SwapEvaluation:
     """All measures of a swap; every file is checked first so a bad one fails before any long computation."""
     paths = {"swapped": Path(swapped), "source": Path(source), "target": Path(target)}
-    num_frames = {name: read_video_info(path).num_frames for name, path in paths.items()}["swapped"]
+    for path in paths.values():
+        read_video_info(path)
     detector = detector or make_detector("dlib")
     tracks = {name: face_track(path, detector) for name, path in paths.items()}
     return SwapEvaluation(
-        num_frames=num_frames,
+        num_frames=len(tracks["swapped"].embeddings),  # frames decoded, not the header's count
         similarity={
             pair: video_similarity(paths["swapped"], paths[pair], (tracks["swapped"], tracks[pair])) for pair in PAIRS
         },
