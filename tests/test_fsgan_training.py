@@ -14,7 +14,7 @@ from conftest import REPO
 from fakevideo.config import compose
 from fakevideo.data.faces import FaceDataModule
 from fakevideo.errors import ConfigError, InputError, user_error
-from fakevideo.tasks.fsgan import ReenactmentTask
+from fakevideo.tasks.fsgan import FaceTask, ReenactmentTask
 from fakevideo.training.checkpoints import load_checkpoint, load_task
 from fakevideo.training.run import train
 from fakevideo.video.io import VideoWriter
@@ -101,7 +101,7 @@ def test_run_leaves_checkpoint_samples_and_data_summary(trained):
 def test_checkpoint_round_trip_rebuilds_the_same_model(trained, face_dirs):
     model, run_dir = trained
     checkpoint = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")
-    task = load_task(run_dir / "checkpoints" / "last.ckpt", family="fsgan")
+    task = load_task(run_dir / "checkpoints" / "last.ckpt", FaceTask)
     for key, value in checkpoint["state_dict"].items():
         assert torch.equal(task.state_dict()[key], value), key
     demo, cache = face_dirs

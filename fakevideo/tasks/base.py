@@ -70,6 +70,8 @@ class GANTask(pl.LightningModule):
 
     # -- what travels in every checkpoint besides weights -------------------------------------------------
     family = "gan"
+    #: validation metric that picks the best checkpoint (and that sweepers optimise) unless the config names one
+    best_metric: tuple[str, str] | None = None  # (name, "min" | "max")
 
     def attach_data(self, data_info: dict, run_config: dict) -> None:
         """Facts about the training data (e.g. speakers and their statistics) and the resolved run config."""

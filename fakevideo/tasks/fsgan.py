@@ -54,6 +54,8 @@ class FaceTask(GANTask):
     """What every FSGAN recipe shares: a generator with a fixed input layout, `prepare`d batches, validation
     that logs the reconstruction terms and writes a PNG grid of samples."""
 
+    best_metric = ("val/l1", "min")
+
     family = "fsgan"
     input_channels = 3
 
@@ -262,6 +264,8 @@ class BlendingTask(AdversarialFaceTask):
 class SegmentationTask(FaceTask):
     """Face crop -> face / hair / background logits, trained with cross-entropy against the landmark-derived
     masks. One optimiser and no critic: one generator iteration is one Lightning step."""
+
+    best_metric = ("val/ce", "min")
 
     family = "fsgan_segmentation"
 

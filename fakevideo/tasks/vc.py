@@ -22,6 +22,7 @@ class VoiceConversionTask(GANTask):
     """A GAN recipe over normalised MCEPs. Subclasses say how to convert one utterance between speakers."""
 
     family = "vc"
+    best_metric = ("val/mcd", "min")
 
     def __init__(self, *args, samples_to_write: int = 4, **kwargs):
         super().__init__(*args, **kwargs)

@@ -36,6 +36,13 @@ def resolve_ckpt_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None
     return str(path)
 
 
+def optimized_metric(cfg: DictConfig, task) -> tuple[str | None, str]:
+    """The configured `optimized_metric`/`optimized_mode`, else the recipe's own (val/mcd for voice models)."""
+    if cfg.get("optimized_metric"):
+        return cfg.optimized_metric, cfg.get("optimized_mode") or "min"
+    return task.best_metric or (None, "min")
+
+
 def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
     steps = task.steps_per_iteration
     checkpoint_dir = run_dir / "checkpoints"
@@ -45,16 +52,30 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
                         enable_version_counter=False),
         SaveLastCheckpoint(checkpoint_dir),
     ]
-    if cfg.get("optimized_metric"):
+    metric, mode = optimized_metric(cfg, task)
+    if metric:
         # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
-        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=cfg.optimized_metric,
-                                         mode=cfg.optimized_mode, save_top_k=1, auto_insert_metric_name=False,
-                                         enable_version_counter=False))
+        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=metric, mode=mode,
+                                         save_top_k=1, auto_insert_metric_name=False, enable_version_counter=False))
     loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
     return hydra.utils.instantiate(
         cfg.trainer, max_steps=cfg.iterations * steps, default_root_dir=str(run_dir), logger=loggers,
         callbacks=callbacks, val_check_interval=cfg.validate_every * task.batches_per_iteration,
         check_val_every_n_epoch=None)
+
+
+def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_dir: Path) -> None:
+    """Test-split evaluation of the final model into <run_dir>/eval, also logged as test/* metrics."""
+    evaluation = cfg.get("evaluation") or {}
+    if not evaluation.get("at_end") or not trainer.is_global_zero:
+        return
+    summary = task.evaluate(datamodule, run_dir / "eval", **{k: v for k, v in evaluation.items() if k != "at_end"})
+    if summary is None:
+        return
+    for logger in trainer.loggers:
+        logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
+        logger.save()
+    log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
 
 
 def train(cfg: DictConfig) -> float | None:
@@ -78,20 +99,12 @@ def train(cfg: DictConfig) -> float | None:
     ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
     try:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        log.info("checkpoints: %s", run_dir / "checkpoints")
+        evaluate_at_end(cfg, task, datamodule, trainer, run_dir)
     finally:
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):  # one wandb run per sweep job
                 logger.experiment.finish()
-    log.info("checkpoints: %s", run_dir / "checkpoints")
-    evaluation = cfg.get("evaluation") or {}
-    if evaluation.get("at_end") and trainer.is_global_zero:
-        options = {k: v for k, v in evaluation.items() if k != "at_end"}
-        summary = task.evaluate(datamodule, run_dir / "eval", **options)
-        if summary is not None:
-            for logger in trainer.loggers:
-                logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
-                logger.save()
-            log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
-    metric = cfg.get("optimized_metric")
+    metric, _ = optimized_metric(cfg, task)
     value = trainer.callback_metrics.get(metric) if metric else None
     return float(value) if value is not None else None
