@@ -13,9 +13,12 @@ from fakevideo.audio.io import load_audio
 from fakevideo.config import compose
 from fakevideo.data.faces import FaceDataModule
 from fakevideo.errors import CheckpointError
+from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import FaceSwapModels
+from fakevideo.pipelines.fakevideo import sync_error
 from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, crop_to_model
 from fakevideo.provenance import check_file, read_video_label
+from fakevideo.provenance.caption import caption_box
 from fakevideo.training.run import train
 from fakevideo.video.crop import transform_points
 from fakevideo.video.faces import DlibDetector
@@ -203,3 +206,44 @@ def test_missing_checkpoints_are_one_line_errors(checkpoints, tmp_path):
         FaceSwapModels.from_checkpoints({**checkpoints, "blending": None}, device="cpu")
     with pytest.raises(CheckpointError, match="a ReenactmentTask is needed here"):
         FaceSwapModels.from_checkpoints({**checkpoints, "reenactment": checkpoints["blending"]}, device="cpu")
+
+
+# -- the full fake video -------------------------------------------------------------------------------------
+
+
+def test_fake_video_command_makes_one_synced_mp4_with_the_converted_voice(
+        checkpoints, face_dirs, target_video, trained_stargan, demo_corpus, tmp_path):
+    demo, cache = face_dirs
+    speech = sorted((demo_corpus / "us1_f").glob("*.wav"))[0]
+    video = mux_audio(target_video, speech, tmp_path / "a_talking.mp4")  # A's face and A's voice
+    vc_checkpoint = trained_stargan / "checkpoints" / "last.ckpt"
+    out_dir = tmp_path / "out"
+    command = [sys.executable, "-m", "fakevideo.pipelines.fakevideo", f"video={video}",
+               f"face={demo / 'grace_hopper' / 'still.png'}", f"vc.ckpt={vc_checkpoint}", "vc.src_spk=us1_f",
+               "vc.trg_spk=us2_m", *(f"ckpt.{role}={path}" for role, path in checkpoints.items()),
+               f"output={out_dir / 'fake.mp4'}", f"cache_dir={cache}", "detector.upsample=0", "device=cpu"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["fake.mp4", "fake.mp4.provenance.json"]
+    fake = out_dir / "fake.mp4"
+    info = read_video_info(fake)
+    assert info.num_frames == 19 and info.has_audio
+    assert abs(sync_error(fake)) <= 1 / info.fps
+
+    # The audio track is the converted speech (its first 19 frames' worth), not A's own voice.
+    converter = VoiceConverter.from_checkpoint(vc_checkpoint)
+    original, rate = load_audio(video, converter.sample_rate)
+    track, _ = load_audio(fake, converter.sample_rate)
+    expected = converter.convert(original, "us1_f", "us2_m")[: len(track)]
+    n = min(len(track), len(expected))
+    correlation = lambda a, b: np.corrcoef(a[:n], b[:n])[0, 1]  # noqa: E731
+    assert correlation(track, expected) > 0.8
+    assert abs(correlation(track, original)) < 0.5
+
+    label = read_video_label(fake)
+    assert label.model_family == "fsgan+stargan_vc"
+    assert label.extra["source_speaker"] == "us1_f" and label.extra["target_speaker"] == "us2_m"
+    assert check_file(fake).watermark.detected
+    x0, y0, x1, y1, _ = caption_box((info.height, info.width))
+    caption = next(iter_frames(fake))[y0:y1, x0:x1]
+    assert (caption.max(axis=2) < 40).mean() > 0.5 and (caption.min(axis=2) > 200).any()  # white on black
