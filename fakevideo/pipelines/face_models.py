@@ -1,0 +1,121 @@
+"""The four trained FSGAN generators as one batched face-swap step on crops: reenact the source views to the
+target's landmarks (weighted by pose), segment, complete the uncovered face region, blend into the target.
+
+Images are (B, 3, S, S) tensors in [-1, 1] at the models' training size S; masks are (B, 1, S, S) in [0, 1].
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fakevideo.errors import CheckpointError
+from fakevideo.provenance import checkpoint_sha256
+from fakevideo.tasks.fsgan import BlendingTask, CompletionTask, FaceTask, ReenactmentTask, SegmentationTask
+from fakevideo.training.checkpoints import load_task
+from fakevideo.video.masks import FACE, segmentation_masks, soft_mask
+
+ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentTask, "segmentation": SegmentationTask,
+                                    "completion": CompletionTask, "blending": BlendingTask}
+OPTIONAL_ROLES = ("segmentation",)
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' -> CUDA when present, else CPU; anything else as torch spells it."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else torch.device(name)
+
+
+class FaceSwapModels:
+    """Reenactment, (optional) segmentation, completion and blending generators in eval mode on one device.
+
+    Without a segmentation model the face regions come from the target landmarks (the reenacted face is in
+    the target's pose, so one landmark mask serves both)."""
+
+    def __init__(self, tasks: dict[str, FaceTask], device: torch.device, checkpoints: dict[str, str] | None = None):
+        self.tasks = tasks
+        self.device = device
+        self.checkpoints = checkpoints or {}
+        info = tasks["reenactment"].data_info
+        self.image_size: int = int(info["image_size"])
+        self.crop_size: int = int(info["crop_size"])
+        self.crop_scale: float = float(info["crop_scale"])
+        for role, task in tasks.items():
+            size = int(task.data_info["image_size"])
+            if size != self.image_size:
+                raise CheckpointError(f"ckpt.{role}: trained at data.image_size={size}, but the reenactment "
+                                      f"model at {self.image_size}; train all four at one size")
+        for task in tasks.values():
+            task.to(device)
+
+    @classmethod
+    def from_checkpoints(cls, paths: dict[str, str | Path | None], device: str = "auto") -> FaceSwapModels:
+        """Load each role's checkpoint (as left by train.py); segmentation may be None."""
+        tasks, hashes = {}, {}
+        for role, expected in ROLES.items():
+            path = paths.get(role)
+            if path is None:
+                if role in OPTIONAL_ROLES:
+                    continue
+                raise CheckpointError(f"ckpt.{role}: missing; give the {role} checkpoint (RUN/checkpoints/last.ckpt)")
+            tasks[role] = load_task(path, expected)
+            hashes[role] = checkpoint_sha256(path)
+        return cls(tasks, pick_device(device), hashes)
+
+    def autocast(self) -> AbstractContextManager:
+        """bf16 autocast on CUDA (no loss scaling needed at inference); a no-op on CPU."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+
+    def _run(self, role: str, inputs: torch.Tensor) -> torch.Tensor:
+        with self.autocast():
+            return self.tasks[role].generator(inputs).float()
+
+    @torch.no_grad()
+    def reenact(self, views: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
+        """Source views (N, 3, S, S) driven to (N, 68, 2) target landmarks."""
+        task: ReenactmentTask = self.tasks["reenactment"]
+        heatmaps = task.heatmaps(landmarks, views.shape[-1])
+        return self._run("reenactment", torch.cat([views, heatmaps.to(views.dtype)], dim=1))
+
+    @torch.no_grad()
+    def face_masks(self, faces: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
+        """Face region of each image: the segmentation model's face class, else the landmark polygon."""
+        if "segmentation" in self.tasks:
+            return (self._run("segmentation", faces).argmax(dim=1, keepdim=True) == FACE).float()
+        size = (faces.shape[-2], faces.shape[-1])
+        masks = [segmentation_masks(points, size)[FACE] for points in landmarks.cpu().numpy()]
+        return torch.from_numpy(np.stack(masks))[:, None].to(faces.device)
+
+    @torch.no_grad()
+    def complete(self, faces: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+        """Fill the pixels where `known` is 0 (the completion model's 4-channel input)."""
+        return self._run("completion", torch.cat([faces * known, known], dim=1))
+
+    @torch.no_grad()
+    def blend(self, faces: torch.Tensor, targets: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """Blend the faces into the target crops inside the masks (the blending model's 7-channel input)."""
+        return self._run("blending", torch.cat([faces * masks, targets, masks], dim=1))
+
+    @torch.no_grad()
+    def swap(self, views: torch.Tensor, owners: torch.Tensor, weights: torch.Tensor, targets: torch.Tensor,
+             landmarks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Swapped crops and their face masks for B target crops with (B, 68, 2) landmarks.
+
+        `views` (N, 3, S, S) are source views, view n belonging to target `owners[n]` with weight `weights[n]`
+        (each target's weights sum to 1): their reenactments are averaged per target by these weights.
+        """
+        reenacted_views = self.reenact(views, landmarks[owners])
+        reenacted = torch.zeros_like(targets).index_add_(0, owners, reenacted_views * weights[:, None, None, None])
+        target_mask = self.face_masks(targets, landmarks)
+        covered = self.face_masks(reenacted, landmarks) if "segmentation" in self.tasks else target_mask
+        known = 1 - target_mask * (1 - covered)
+        completed = self.complete(reenacted, known)
+        return self.blend(completed, targets, target_mask), target_mask
+
+    def paste_masks(self, masks: torch.Tensor, erosion: float, blur: float) -> torch.Tensor:
+        """Soft paste-back masks: eroded by `erosion` and blurred by `blur` (fractions of the crop side)."""
+        size = masks.shape[-1]
+        erosion_px = max(1, round(erosion * size)) | 1  # odd, so the kernel has a centre
+        return soft_mask(masks, erosion_px, max(blur * size, 0.5))

@@ -1,0 +1,19 @@
+"""Swap a face onto a video with trained FSGAN checkpoints:
+`python swap.py source=IMAGE_OR_VIDEO target=VIDEO output=OUT.mp4 ckpt.reenactment=R ckpt.segmentation=S
+ckpt.completion=C ckpt.blending=B`."""
+
+import hydra
+from omegaconf import DictConfig
+
+from fakevideo.errors import exit_on_user_error
+from fakevideo.pipelines.swap import build_swapper
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="swap")
+@exit_on_user_error
+def main(cfg: DictConfig) -> None:
+    print(build_swapper(cfg).swap(cfg.source, cfg.target, cfg.output, cfg.audio))
+
+
+if __name__ == "__main__":
+    main()

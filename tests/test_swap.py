@@ -1,0 +1,249 @@
+"""Face swap on video with tiny FSGAN models trained on the demo faces: pose-based view choice, the streaming
+swap end to end (frame count, size, rate, audio, pass-through frames, label, watermark) and the swap.py CLI."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import REPO
+
+from fakevideo.audio.io import load_audio
+from fakevideo.config import compose
+from fakevideo.data.faces import FaceDataModule
+from fakevideo.errors import CheckpointError
+from fakevideo.pipelines.convert import VoiceConverter
+from fakevideo.pipelines.face_models import FaceSwapModels
+from fakevideo.pipelines.fakevideo import sync_error
+from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, crop_to_model
+from fakevideo.provenance import check_file, read_video_label
+from fakevideo.provenance.caption import caption_box
+from fakevideo.training.run import train
+from fakevideo.video.crop import transform_points
+from fakevideo.video.faces import DlibDetector
+from fakevideo.video.io import VideoWriter, iter_frames, mux_audio, read_video_info
+from fakevideo.video.views import ViewSelector
+
+DETECTOR = {"name": "dlib", "model": "hog", "upsample": 0}  # demo faces are > 80 px: no upsampling needed
+ROLES = ("reenactment", "segmentation", "completion", "blending")
+BLANK_FRAMES = (3, 4, 11)
+AUDIO_RATE = 16000
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny networks run faster on one thread than on two contended ones."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def face_dirs(tmp_path_factory):
+    demo, cache = tmp_path_factory.mktemp("swap_faces") / "demo", tmp_path_factory.mktemp("swap_cache")
+    FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=DETECTOR).prepare_data()
+    return demo, cache
+
+
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory, face_dirs):
+    """One tiny checkpoint per FSGAN role: 64 px, width 8, two generator iterations, no VGG term."""
+    demo, cache = face_dirs
+    paths = {}
+    for role in ROLES:
+        run_dir = tmp_path_factory.mktemp(role)
+        overrides = [f"model=fsgan_{role}", "data=faces", f"data.demo_dir={demo}", f"data.cache_dir={cache}",
+                     "data.detector.upsample=0", "data.image_size=64", "width=8", "++model.generator.depth=3",
+                     "logger=csv", "trainer=cpu", "trainer.enable_progress_bar=false",
+                     "trainer.enable_model_summary=false", "trainer.num_sanity_val_steps=0", "iterations=2",
+                     "validate_every=2", "optimized_metric=null"]
+        if role != "segmentation":
+            overrides += ["++model.generator.bottleneck_blocks=1", "++model.generator.local_blocks=1",
+                          "model.loss.perceptual=0", "model.perceptual=null"]
+        train(compose("train", overrides, run_dir))
+        paths[role] = run_dir / "checkpoints" / "last.ckpt"
+    return paths
+
+
+@pytest.fixture(scope="module")
+def target_video(face_dirs, tmp_path_factory):
+    """A demo clip of the astronaut with blank frames inserted and a 440 Hz tone muxed in."""
+    demo, _ = face_dirs
+    frames = list(iter_frames(demo / "astronaut" / "clip0.mp4"))[:16]
+    for index in BLANK_FRAMES:
+        frames.insert(index, np.full_like(frames[0], 90))
+    folder = tmp_path_factory.mktemp("target")
+    with VideoWriter(folder / "silent.mp4", 25.0) as writer:
+        for frame in frames:
+            writer.write(frame)
+    seconds = len(frames) / 25.0
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(int(seconds * AUDIO_RATE)) / AUDIO_RATE)
+    return mux_audio(folder / "silent.mp4", tone[None], folder / "target.mp4", sample_rate=AUDIO_RATE)
+
+
+def duration(path) -> float:
+    audio, rate = load_audio(path)
+    return len(audio) / rate
+
+
+# -- view selection ------------------------------------------------------------------------------------------
+
+
+def test_views_inside_the_hull_reproduce_the_pose_barycentrically():
+    poses = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 10.0], [20.0, 10.0], [-15.0, 5.0]])
+    selector = ViewSelector(poses)
+    rng = np.random.default_rng(0)
+    for point in rng.uniform([-4, 2], [19, 9], size=(20, 2)):
+        views, weights = selector.select(np.append(point, 7.0))  # roll is ignored
+        assert len(views) == 3 and np.all(weights >= 0)
+        np.testing.assert_allclose(weights.sum(), 1.0)
+        np.testing.assert_allclose(weights @ poses[views], point, atol=1e-9)
+
+
+def test_views_at_a_source_pose_or_outside_the_hull_pick_one_view():
+    poses = np.array([[0.0, 0.0], [20.0, 0.0], [0.0, 10.0]])
+    views, weights = ViewSelector(poses).select([20.0, 0.0])
+    assert weights[views == 1] == pytest.approx(1.0)
+    views, weights = ViewSelector(poses).select([40.0, -30.0])
+    assert views.tolist() == [1] and weights.tolist() == [1.0]
+    assert ViewSelector(poses[:1]).select([30.0, 30.0])[0].tolist() == [0]  # a single image: its one view
+    collinear = ViewSelector(np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]))  # no triangle: nearest
+    assert collinear.select([1.9, 5.0])[0].tolist() == [2]
+
+
+def test_crop_transform_rescales_onto_the_same_pixels():
+    transform = np.array([[0.8, 0.1, 12.0], [-0.1, 0.8, 30.0], [0.0, 0.0, 1.0]])
+    points = np.array([[10.0, 20.0], [100.0, 7.0]])
+    at_256 = transform_points(points, transform)
+    at_64 = transform_points(points, crop_to_model(transform, 256, 64))
+    np.testing.assert_allclose(at_64, (at_256 + 0.5) * 0.25 - 0.5)
+
+
+# -- end to end ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def swapped(checkpoints, face_dirs, target_video, tmp_path_factory):
+    demo, cache = face_dirs
+    without_segmentation = {role: path for role, path in checkpoints.items() if role != "segmentation"}
+    models = FaceSwapModels.from_checkpoints(without_segmentation, device="cpu")  # landmark masks
+    swapper = FaceSwapper(models, DlibDetector(upsample=0), cache, SwapOptions(batch_size=4))
+    output = tmp_path_factory.mktemp("out") / "swapped.mp4"
+    summary = swapper.swap(demo / "grace_hopper" / "still.png", target_video, output)
+    return summary, output
+
+
+def test_swap_keeps_frame_count_size_rate_and_audio(swapped, target_video):
+    summary, output = swapped
+    source, result = read_video_info(target_video), read_video_info(output)
+    assert (result.num_frames, result.width, result.height, result.fps) == (
+        source.num_frames, source.width, source.height, source.fps)
+    assert result.has_audio and duration(output) == pytest.approx(duration(target_video), abs=0.03)
+    assert summary.frames == source.num_frames == 19
+    assert summary.passed_through == len(BLANK_FRAMES) and summary.swapped == 16
+    assert f"{len(BLANK_FRAMES)} without a face passed through" in str(summary)
+
+
+def test_swap_changes_only_faces_and_passes_blank_frames_through(swapped, target_video, face_dirs):
+    _, output = swapped
+    landmarks = iter(np.load(face_dirs[0] / "astronaut" / "clip0.npz")["landmarks"])
+    for index, (before, after) in enumerate(zip(iter_frames(target_video), iter_frames(output), strict=True)):
+        diff = np.abs(before.astype(float) - after).mean(axis=2)
+        if index in BLANK_FRAMES:
+            assert diff.mean() < 2.5, index  # the watermark (2 grey levels RMS) and H.264 only
+            continue
+        points = next(landmarks)
+        (x0, y0), (x1, y1) = points.min(0).astype(int), points.max(0).astype(int)
+        inner = diff[y0 + (y1 - y0) // 4: y1 - (y1 - y0) // 4, x0 + (x1 - x0) // 4: x1 - (x1 - x0) // 4]
+        margin = (x1 - x0) // 2
+        outside = np.ones_like(diff, bool)
+        outside[max(y0 - margin, 0): y1 + margin, max(x0 - margin, 0): x1 + margin] = False
+        assert inner.mean() > 4, index  # barely trained generators repaint the face
+        assert diff[outside].mean() < 2.5, index  # the paste-back mask keeps the rest of the frame
+
+
+def test_swap_output_is_labelled_and_watermarked(swapped, checkpoints, target_video):
+    _, output = swapped
+    label = read_video_label(output)
+    assert label is not None and label.synthetic and label.model_family == "fsgan"
+    assert set(label.extra["checkpoints"]) == {"reenactment", "completion", "blending"}
+    assert label.extra["target"] == "target.mp4"
+    result = check_file(output)
+    assert result.watermark.detected
+    assert not check_file(target_video).watermark.detected
+
+
+def test_models_trained_at_different_sizes_are_refused(checkpoints):
+    models = FaceSwapModels.from_checkpoints(checkpoints, device="cpu")
+    models.tasks["blending"].data_info = {**models.tasks["blending"].data_info, "image_size": 128}
+    with pytest.raises(CheckpointError, match="ckpt.blending: trained at data.image_size=128"):
+        FaceSwapModels(models.tasks, models.device)
+
+
+def swap_command(face_dirs, target_video, output, checkpoints):
+    demo, cache = face_dirs
+    return [sys.executable, "swap.py", f"source={demo / 'grace_hopper' / 'still.png'}", f"target={target_video}",
+            f"output={output}", *(f"ckpt.{role}={path}" for role, path in checkpoints.items()), f"cache_dir={cache}",
+            "detector.upsample=0", "device=cpu"]
+
+
+def test_swap_command_line_contract(checkpoints, face_dirs, target_video, tmp_path):
+    output = tmp_path / "cli.mp4"
+    command = swap_command(face_dirs, target_video, output, checkpoints)
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    info, source = read_video_info(output), read_video_info(target_video)
+    assert (info.num_frames, info.fps, info.has_audio) == (source.num_frames, source.fps, True)
+    assert "16 swapped, 3 without a face passed through unchanged" in result.stdout
+
+
+def test_missing_checkpoints_are_one_line_errors(checkpoints, tmp_path):
+    with pytest.raises(CheckpointError, match=f"^{tmp_path}/none.ckpt: no such checkpoint$"):
+        FaceSwapModels.from_checkpoints({**checkpoints, "reenactment": tmp_path / "none.ckpt"}, device="cpu")
+    with pytest.raises(CheckpointError, match="^ckpt.blending: missing"):
+        FaceSwapModels.from_checkpoints({**checkpoints, "blending": None}, device="cpu")
+    with pytest.raises(CheckpointError, match="a ReenactmentTask is needed here"):
+        FaceSwapModels.from_checkpoints({**checkpoints, "reenactment": checkpoints["blending"]}, device="cpu")
+
+
+# -- the full fake video -------------------------------------------------------------------------------------
+
+
+def test_fake_video_command_makes_one_synced_mp4_with_the_converted_voice(
+        checkpoints, face_dirs, target_video, trained_stargan, demo_corpus, tmp_path):
+    demo, cache = face_dirs
+    speech = sorted((demo_corpus / "us1_f").glob("*.wav"))[0]
+    video = mux_audio(target_video, speech, tmp_path / "a_talking.mp4")  # A's face and A's voice
+    vc_checkpoint = trained_stargan / "checkpoints" / "last.ckpt"
+    out_dir = tmp_path / "out"
+    command = [sys.executable, "-m", "fakevideo.pipelines.fakevideo", f"video={video}",
+               f"face={demo / 'grace_hopper' / 'still.png'}", f"vc.ckpt={vc_checkpoint}", "vc.src_spk=us1_f",
+               "vc.trg_spk=us2_m", *(f"ckpt.{role}={path}" for role, path in checkpoints.items()),
+               f"output={out_dir / 'fake.mp4'}", f"cache_dir={cache}", "detector.upsample=0", "device=cpu"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["fake.mp4", "fake.mp4.provenance.json"]
+    fake = out_dir / "fake.mp4"
+    info = read_video_info(fake)
+    assert info.num_frames == 19 and info.has_audio
+    assert abs(sync_error(fake)) <= 1 / info.fps
+
+    # The audio track is the converted speech (its first 19 frames' worth), not A's own voice.
+    converter = VoiceConverter.from_checkpoint(vc_checkpoint)
+    original, rate = load_audio(video, converter.sample_rate)
+    track, _ = load_audio(fake, converter.sample_rate)
+    expected = converter.convert(original, "us1_f", "us2_m")[: len(track)]
+    n = min(len(track), len(expected))
+    correlation = lambda a, b: np.corrcoef(a[:n], b[:n])[0, 1]  # noqa: E731
+    assert correlation(track, expected) > 0.8
+    assert abs(correlation(track, original)) < 0.5
+
+    label = read_video_label(fake)
+    assert label.model_family == "fsgan+stargan_vc"
+    assert label.extra["source_speaker"] == "us1_f" and label.extra["target_speaker"] == "us2_m"
+    assert check_file(fake).watermark.detected
+    x0, y0, x1, y1, _ = caption_box((info.height, info.width))
+    caption = next(iter_frames(fake))[y0:y1, x0:x1]
+    assert (caption.max(axis=2) < 40).mean() > 0.5 and (caption.min(axis=2) > 200).any()  # white on black
