@@ -12,6 +12,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
 from fakevideo.errors import CheckpointError, ConfigError, FakevideoError
+from fakevideo.losses.adversarial import gradient_penalty
 
 CHECKPOINT_KEY = "fakevideo"
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
@@ -87,6 +88,11 @@ class GANTask(pl.LightningModule):
     def generator_losses(self, batch) -> dict[str, torch.Tensor]:
         """Named, already weighted loss terms of one generator update; their sum is minimised."""
         raise NotImplementedError
+
+    def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                fake: torch.Tensor) -> torch.Tensor:
+        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one."""
+        return gradient_penalty(critic, real, fake, getattr(self.trainer.precision_plugin, "scaler", None))
 
     # -- the shared loop ------------------------------------------------------------------------------
     @property
