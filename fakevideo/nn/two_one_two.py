@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import ConditionalInstanceNorm, GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple
+from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple
 
 
 class To1d(nn.Module):
