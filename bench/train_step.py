@@ -3,13 +3,14 @@ one iteration = one critic update + one generator update of the real recipe, on 
 
     PYTHONPATH=. python bench/train_step.py [--steps 5] [--device cuda] [--precision bf16-mixed]
 
-Prints seconds per iteration, peak memory (CUDA: max_memory_allocated; CPU: process peak RSS, which only grows)
-and parameter counts. Not part of the test run.
+Prints seconds per iteration, peak memory (CUDA: max_memory_allocated; CPU: peak RSS of a fresh process per
+system) and parameter counts. Not part of the test run.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import tempfile
 import time
@@ -93,7 +94,8 @@ def main() -> None:
     print(f"{'experiment':26s} {'model':13s} {'batch':>5s} {'crop':>5s} {'s/iter':>9s} {'peak MiB':>10s} "
           f"{'G M par':>8s} {'D M par':>8s}")
     for experiment in sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")):
-        print(measure(experiment, args.device, args.precision, args.steps), flush=True)
+        with multiprocessing.get_context("spawn").Pool(1) as pool:  # one process per system: its own peak memory
+            print(pool.apply(measure, (experiment, args.device, args.precision, args.steps)), flush=True)
 
 
 if __name__ == "__main__":
