@@ -141,6 +141,20 @@ class ContinuingSampler(Sampler[int]):
         return iter(range(first, first + self.samples_per_epoch))
 
 
+class PairedCropDataset(Dataset):
+    """A crop of speaker A with an independently drawn crop of speaker B (non-parallel, for one-to-one models);
+    the two streams use different seeds, so sample `index` is still a pure function of the seed and the index."""
+
+    def __init__(self, crops_a: RandomCropDataset, crops_b: RandomCropDataset):
+        self.crops_a, self.crops_b = crops_a, crops_b
+
+    def __len__(self) -> int:
+        return len(self.crops_a)
+
+    def __getitem__(self, index: int) -> dict:
+        return {"mcep_a": self.crops_a[index]["mcep"], "mcep_b": self.crops_b[index]["mcep"]}
+
+
 class UtteranceDataset(Dataset):
     """Whole test utterances for validation: normalised MCEPs plus what synthesis needs."""
 
@@ -155,14 +169,17 @@ class UtteranceDataset(Dataset):
 
 
 class VCDataModule(pl.LightningDataModule):
-    """WORLD-feature corpus for any number of speakers (nothing is hard-coded to 2 or 4)."""
+    """WORLD-feature corpus for any number of speakers (nothing is hard-coded to 2 or 4).
+
+    `pairing=true` (one-to-one models) needs exactly two speakers A, B and serves {"mcep_a", "mcep_b"} batches.
+    """
 
     def __init__(self, root: str | None, features: dict, cache_dir: str = ".cache/fakevideo/features",
                  demo_dir: str = "data/demo/vc", speakers: list[str] | None = None,
                  num_speakers: int | None = None, sample_rate: int | None = None, num_test: int = 4,
                  min_utterances: int = 5, min_seconds: float = 0.5, seed: int = 0, batch_size: int = 8,
                  crop_frames: int = 128, samples_per_epoch: int = 10000, val_per_speaker: int = 1,
-                 num_workers: int = 0, preprocess_workers: int | None = None):
+                 num_workers: int = 0, preprocess_workers: int | None = None, pairing: bool = False):
         super().__init__()
         self.root = Path(root) if root else None
         self.demo_dir = Path(demo_dir)
@@ -176,6 +193,7 @@ class VCDataModule(pl.LightningDataModule):
         self.seed, self.batch_size, self.crop_frames = seed, batch_size, crop_frames
         self.samples_per_epoch, self.val_per_speaker = samples_per_epoch, val_per_speaker
         self.num_workers, self.preprocess_workers = num_workers, preprocess_workers
+        self.pairing = pairing
         self.speakers: list[str] = []
         self.stats: dict[str, SpeakerStats] = {}
         self.train_utts: list[Utterance] = []
@@ -198,6 +216,9 @@ class VCDataModule(pl.LightningDataModule):
         if self.speakers:
             return
         speakers = discover_speakers(self.corpus_root, self.requested_speakers, self.num_speakers)
+        if self.pairing and len(speakers) != 2:
+            raise ConfigError(f"data.pairing=true needs exactly 2 speakers, got {speakers} "
+                              "(set data.num_speakers=2 or data.speakers=[a,b])")
         files = [f for s in speakers for f in list_audio_files(self.corpus_root / s)]
         cached = extract_corpus(files, self.feature_cfg, self.cache_dir, self.preprocess_workers, self.min_seconds)
         by_speaker: dict[str, dict[str, tuple[Path, Path]]] = {s: {} for s in speakers}
@@ -236,10 +257,17 @@ class VCDataModule(pl.LightningDataModule):
     def _normalized(self, utt: Utterance) -> np.ndarray:
         return self.stats[utt.speaker].normalize(utt.features.mcep)
 
+    def _crops(self, speakers: list[str], seed: int) -> RandomCropDataset:
+        utts = [u for u in self.train_utts if u.speaker in speakers]
+        return RandomCropDataset([self._normalized(u) for u in utts], [self.speakers.index(u.speaker) for u in utts],
+                                 self.crop_frames, seed)
+
     def train_dataloader(self) -> DataLoader:
-        index = {s: i for i, s in enumerate(self.speakers)}
-        dataset = RandomCropDataset([self._normalized(u) for u in self.train_utts],
-                                    [index[u.speaker] for u in self.train_utts], self.crop_frames, self.seed)
+        if self.pairing:
+            dataset = PairedCropDataset(self._crops(self.speakers[:1], self.seed),
+                                        self._crops(self.speakers[1:], self.seed + 1))
+        else:
+            dataset = self._crops(self.speakers, self.seed)
         module = self.trainer.lightning_module if self.trainer is not None else None
         start = module.batches_done * self.batch_size if module is not None else 0
         return DataLoader(dataset, batch_size=self.batch_size, drop_last=True,

@@ -50,3 +50,73 @@ def pad_to_multiple(x: torch.Tensor, multiple: int, dims: int = 1) -> torch.Tens
     for size in reversed(x.shape[-dims:]):
         pads += [0, (-size) % multiple]
     return F.pad(x, pads) if any(pads) else x
+
+
+class ConditionalInstanceNorm(nn.Module):
+    """Instance norm whose per-channel gamma/beta are linear functions of a code vector (StarGAN-VC2 feeds the
+    source+target pair code). `code_dim=0` is the unconditioned case: gamma/beta are plain learned parameters,
+    i.e. ordinary affine instance norm, so one block serves conditioned and unconditioned generators."""
+
+    def __init__(self, dims: int, channels: int, code_dim: int = 0):
+        super().__init__()
+        self.norm = (nn.InstanceNorm1d if dims == 1 else nn.InstanceNorm2d)(channels, affine=code_dim == 0)
+        self.code_dim = code_dim
+        if code_dim:
+            self.gamma, self.beta = nn.Linear(code_dim, channels), nn.Linear(code_dim, channels)
+            nn.init.ones_(self.gamma.bias)
+            nn.init.zeros_(self.beta.bias)
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm(x)
+        if not self.code_dim:
+            return h
+        assert code is not None and code.shape[-1] == self.code_dim, "conditional norm needs its code"
+        shape = (*code.shape[:1], -1, *([1] * (x.dim() - 2)))
+        return self.gamma(code).view(shape) * h + self.beta(code).view(shape)
+
+
+class ResidualGLU1d(nn.Module):
+    """x + norm(conv(GLU(norm(conv(x))))): the 1D residual block of CycleGAN-VC and the 2-1-2D generators.
+    With `code_dim > 0` both norms are conditional (StarGAN-VC2)."""
+
+    def __init__(self, channels: int, hidden: int, kernel_size: int = 3, code_dim: int = 0):
+        super().__init__()
+        self.conv_in = nn.Conv1d(channels, 2 * hidden, kernel_size, padding=kernel_size // 2)
+        self.norm_in = ConditionalInstanceNorm(1, 2 * hidden, code_dim)
+        self.conv_out = nn.Conv1d(hidden, channels, kernel_size, padding=kernel_size // 2)
+        self.norm_out = ConditionalInstanceNorm(1, channels, code_dim)
+
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        h = F.glu(self.norm_in(self.conv_in(x), code), dim=1)
+        return x + self.norm_out(self.conv_out(h), code)
+
+
+def pixel_shuffle_1d(x: torch.Tensor, factor: int) -> torch.Tensor:
+    """[B, C*r, T] -> [B, C, T*r]: channel c*r+i becomes time step t*r+i (the 1D analogue of nn.PixelShuffle)."""
+    batch, channels, frames = x.shape
+    assert channels % factor == 0, "channels must be divisible by the shuffle factor"
+    return x.view(batch, channels // factor, factor, frames).transpose(2, 3).reshape(batch, -1, frames * factor)
+
+
+class PixelShuffle1d(nn.Module):
+    def __init__(self, factor: int):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return pixel_shuffle_1d(x, self.factor)
+
+
+class UpsampleGLU(nn.Module):
+    """Conv -> pixel shuffle (x2 per spatial axis) -> instance norm -> GLU, the up-sampling block of the
+    CycleGAN-VC family. The shuffle groups consecutive channels, so the GLU's data and gate halves stay apart."""
+
+    def __init__(self, dims: int, in_channels: int, out_channels: int, kernel_size: int = 5, factor: int = 2):
+        super().__init__()
+        conv = nn.Conv1d if dims == 1 else nn.Conv2d
+        self.conv = conv(in_channels, 2 * out_channels * factor**dims, kernel_size, padding=kernel_size // 2)
+        self.shuffle = PixelShuffle1d(factor) if dims == 1 else nn.PixelShuffle(factor)
+        self.norm = make_norm("instance", dims, 2 * out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.glu(self.norm(self.shuffle(self.conv(x))), dim=1)

@@ -55,6 +55,7 @@ class VoiceConverter:
         for key, name in (("src_spk", source), ("trg_spk", target)):
             if name not in self.speakers:
                 raise ConfigError(f"{key}={name!r}: not a speaker of this checkpoint; choose from {self.speakers}")
+        self.task.check_direction(source, target)
 
     @torch.no_grad()
     def convert(self, audio: np.ndarray, source: str, target: str) -> np.ndarray:

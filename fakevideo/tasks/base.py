@@ -12,6 +12,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
 from fakevideo.errors import CheckpointError, ConfigError, FakevideoError
+from fakevideo.losses.adversarial import gradient_penalty
 
 CHECKPOINT_KEY = "fakevideo"
 OptimizerFactory = Callable[[Iterable[torch.nn.Parameter]], Optimizer]
@@ -120,6 +121,11 @@ class GANTask(pl.LightningModule):
     def evaluate(self, datamodule, out_dir, **options) -> dict | None:
         """Test-split evaluation after training, written under `out_dir`; recipes without one return None."""
         return None
+
+    def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                fake: torch.Tensor) -> torch.Tensor:
+        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one."""
+        return gradient_penalty(critic, real, fake, getattr(self.trainer.precision_plugin, "scaler", None))
 
     # -- the shared loop ------------------------------------------------------------------------------
     @property

@@ -9,12 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakevideo.errors import ConfigError
-from fakevideo.losses.adversarial import (
-    check_adversarial,
-    discriminator_loss,
-    generator_loss,
-    gradient_penalty,
-)
+from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss
 from fakevideo.tasks.vc import VoiceConversionTask
 
 DEFAULT_LOSS = {"adversarial": "lsgan", "cycle": 10.0, "identity": 5.0, "identity_until": 10000,
@@ -64,9 +59,8 @@ class StarGANTask(VoiceConversionTask):
         terms = {"adv": discriminator_loss(kind, self.discriminator(x, real_code),
                                            self.discriminator(fake, fake_code))}
         if kind == "wgan_gp":
-            scaler = getattr(self.trainer.precision_plugin, "scaler", None)
             critic = lambda mixed: self.discriminator(mixed, fake_code)  # noqa: E731
-            terms["gp"] = self.loss["gradient_penalty"] * gradient_penalty(critic, x, fake, scaler)
+            terms["gp"] = self.loss["gradient_penalty"] * self.penalty(critic, x, fake)
         if self.classifier is not None:
             terms["cls"] = self.loss["classification"] * F.cross_entropy(self.classifier(x), source)
         return terms

@@ -41,6 +41,10 @@ class VoiceConversionTask(GANTask):
         return SpeakerStats.from_dict(self.data_info["stats"][speaker])
 
     # -- conversion -------------------------------------------------------------------------------------
+    def check_direction(self, source: str, target: str) -> None:
+        """Raise ConfigError if this model cannot convert `source` -> `target` (both known speakers). Many-to-many
+        models convert every pair; one-to-one families override this."""
+
     def convert_normalized(self, mcep: torch.Tensor, source: int, target: int) -> torch.Tensor:
         """[B, D, T] normalised MCEPs of `source` -> normalised MCEPs in `target`'s voice."""
         raise NotImplementedError

@@ -1,0 +1,102 @@
+"""Training-step cost of every VC system at its paper batch size and crop length (ARCHITECTURE.md section 3):
+one iteration = one critic update + one generator update of the real recipe, on random features.
+
+    PYTHONPATH=. python bench/train_step.py [--steps 5] [--device cuda] [--precision bf16-mixed]
+
+Prints seconds per iteration, peak memory (CUDA: max_memory_allocated; CPU: peak RSS of a fresh process per
+system) and parameter counts. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+
+import hydra
+import pytorch_lightning as pl
+import torch
+from omegaconf import open_dict
+
+from fakevideo.config import CONF_DIR, compose
+
+PAPER_BATCH_CROP = {"cyclegan_vc": (1, 128), "cyclegan_vc2": (1, 128), "stargan_vc": (8, 128),
+                    "stargan_vc2": (8, 128)}
+
+
+def build(experiment: str, device: str, precision: str):
+    """The experiment's task at paper width, attached to a bare trainer (for precision and the loss scaler)."""
+    cfg = compose("train", [f"experiment={experiment}", "size=paper"], tempfile.mkdtemp())
+    with open_dict(cfg):
+        cfg.data.speakers = [f"s{i}" for i in range(cfg.data.num_speakers)]
+    task = hydra.utils.instantiate(cfg.model)
+    trainer = pl.Trainer(accelerator="gpu" if device == "cuda" else "cpu", devices=1, precision=precision,
+                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False)
+    task.trainer = trainer
+    return cfg, task.to(device)
+
+
+def batch_for(cfg, model: str, device: str) -> dict:
+    size, crop = PAPER_BATCH_CROP[model]
+    dims, speakers = cfg.data.features.mcep_dim, cfg.data.num_speakers
+    if cfg.data.pairing:
+        return {"mcep_a": torch.randn(size, dims, crop, device=device),
+                "mcep_b": torch.randn(size, dims, crop, device=device)}
+    return {"mcep": torch.randn(size, dims, crop, device=device),
+            "speaker": torch.randint(0, speakers, (size,), device=device)}
+
+
+def iteration(task, optimizers, batch) -> None:
+    for optimizer, losses in zip(optimizers, (task.discriminator_losses, task.generator_losses), strict=True):
+        with task.trainer.precision_plugin.forward_context():
+            total = sum(losses(batch).values())
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        optimizer.step()
+
+
+def measure(experiment: str, device: str, precision: str, steps: int) -> str:
+    cfg, task = build(experiment, device, precision)
+    model = cfg.hydra.runtime.choices.model
+    batch = batch_for(cfg, model, device)
+    optimizers = [task.optimizer_d(task.discriminator_parameters()), task.optimizer_g(task.generator_parameters())]
+    iteration(task, optimizers, batch)  # warm-up (cuDNN autotuning, allocator)
+    if device == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    for _ in range(steps):
+        iteration(task, optimizers, batch)
+    if device == "cuda":
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated() / 2**20
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seconds = (time.perf_counter() - start) / steps
+    g = sum(p.numel() for p in task.generator_parameters())
+    d = sum(p.numel() for p in task.discriminator_parameters())
+    size, crop = PAPER_BATCH_CROP[model]
+    return (f"{experiment:26s} {model:13s} {size:>5d} {crop:>5d} {seconds:>9.3f} {peak:>10.0f} "
+            f"{g / 1e6:>8.2f} {d / 1e6:>8.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--precision", default="32-true")
+    args = parser.parse_args()
+    print(f"device={args.device} precision={args.precision} torch={torch.__version__} "
+          f"threads={torch.get_num_threads()}")
+    print(f"{'experiment':26s} {'model':13s} {'batch':>5s} {'crop':>5s} {'s/iter':>9s} {'peak MiB':>10s} "
+          f"{'G M par':>8s} {'D M par':>8s}")
+    for experiment in sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")):
+        with multiprocessing.get_context("spawn").Pool(1) as pool:  # one process per system: its own peak memory
+            print(pool.apply(measure, (experiment, args.device, args.precision, args.steps)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
