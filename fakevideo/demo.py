@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  run directory      {run_dir}  (config.yaml, csv/metrics.csv, checkpoints/)")
     print(f"  data-length plot   {run_dir / 'data_lengths.png'}")
     print(f"  validation samples {run_dir / 'samples'}  (wav + MCEP images per validation)")
+    print(f"  test-split metrics {run_dir / 'eval' / 'pairs.md'}  (MCD, F0, MSD, PRDC, speaker similarity)")
     print(f"  converted {source} -> {target}: {len(written)} wavs in {args.out / 'converted'}")
 
 
