@@ -44,3 +44,15 @@ def test_mcep_order_follows_the_sample_rate(tmp_path):
 def test_convert_config_composes(tmp_path):
     cfg = compose("convert", ["ckpt=x", "src_spk=a", "trg_spk=b", "input=i"], Path(tmp_path))
     assert cfg.output == "converted" and cfg.device == "cpu"
+
+
+@pytest.mark.parametrize("sweep", options("sweep"))
+def test_every_sweep_composes_as_a_multirun(tmp_path, sweep):
+    cfg = compose("train", [f"+sweep={sweep}"], tmp_path)
+    assert str(cfg.hydra.mode) == "RunMode.MULTIRUN" and cfg.hydra.sweeper.params
+
+
+@pytest.mark.parametrize("launcher", sorted(p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml")))
+def test_launchers_compose(tmp_path, launcher):
+    cfg = compose("train", [f"hydra/launcher={launcher}"], tmp_path)
+    assert cfg.hydra.launcher._target_.startswith("hydra_plugins.")

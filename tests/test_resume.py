@@ -105,3 +105,24 @@ def test_truncated_checkpoint_is_a_one_line_error_and_the_good_one_is_kept(tmp_p
         run_training(tmp_path, demo_corpus, feature_cache, *RUN, "iterations=4", f"ckpt_path={bad}")
     assert load_checkpoint(good)["global_step"] == 4
     assert not list((tmp_path / "checkpoints").glob("*.tmp*"))
+
+
+def test_nan_loss_stops_naming_the_loss_and_keeps_the_last_good_checkpoint(tmp_path, demo_corpus, feature_cache,
+                                                                           monkeypatch):
+    from fakevideo.tasks.base import TrainingDiverged
+    from fakevideo.tasks.stargan import StarGANTask
+
+    run_training(tmp_path, demo_corpus, feature_cache, *RUN, "iterations=2")
+    good = load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["state_dict"]
+    original = StarGANTask.generator_losses
+
+    def poisoned(self, batch):
+        terms = original(self, batch)
+        return terms | {"cycle": terms["cycle"] * float("nan")}
+
+    monkeypatch.setattr(StarGANTask, "generator_losses", poisoned)
+    with pytest.raises(TrainingDiverged, match="loss cycle became non-finite at iteration 2"):
+        run_training(tmp_path, demo_corpus, feature_cache, *RUN, "iterations=4", "ckpt_path=last")
+    assert_same_weights(load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["state_dict"], good)
+    run_training(tmp_path / "skip", demo_corpus, feature_cache, *RUN, "iterations=2", "model.nonfinite=skip")
+    assert (tmp_path / "skip" / "checkpoints" / "last.ckpt").is_file()
