@@ -124,7 +124,7 @@ def plot_curves(sweep_dir: Path, rows: list[dict], out: Path) -> Path:
             if key in curves:
                 axis.plot(*curves[key], label=row["job"], linewidth=1)
         axis.set(title=key, xlabel="step")
-        if index == 1:
+        if index == 1 and axis.get_legend_handles_labels()[0]:
             axis.legend(fontsize=6)
     path = out / "loss_curves.png"
     figure.savefig(path, dpi=100)

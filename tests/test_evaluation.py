@@ -72,3 +72,21 @@ def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
     out = sweep / "report"
     assert (out / "report.csv").is_file() and (out / "report.md").is_file()
     assert (out / "loss_curves.png").is_file() and (out / "mcd_vs_axes.png").is_file()
+
+
+def test_two_job_sweep_through_the_submitit_local_launcher(demo_corpus, tmp_path):
+    corpus = tmp_path / "corpus"
+    for speaker in ("us2_m", "en1_m"):
+        (corpus / speaker).mkdir(parents=True)
+        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
+            shutil.copy(wav, corpus / speaker)
+    sweep = tmp_path / "sweep"
+    result = run("train.py", "-m", "hydra/launcher=submitit_local_cpu", f"data.root={corpus}", "iterations=2",
+                 "data.batch_size=2,4", f"hydra.sweep.dir={sweep}", "size=tiny", "data.num_test=2",
+                 "data.features.f0_method=dio", f"data.cache_dir={tmp_path / 'cache'}",
+                 "evaluation.speaker_similarity=false", "trainer.enable_progress_bar=false")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert list(sweep.glob(".submitit/*")), "the jobs did not go through Submitit"
+    assert len(list(sweep.rglob("eval/metrics.json"))) == 2
+    report = run("-m", "fakevideo.report", str(sweep))
+    assert report.returncode == 0 and report.stdout.count("| data.batch_size=") == 2, report.stdout

@@ -113,3 +113,22 @@ def test_statistics_come_from_the_training_split_only(demo_corpus, feature_cache
     assert batch["mcep"].shape == (dm.batch_size, 36, dm.crop_frames)
     f0_female = dm.stats["us1_f"].logf0.mean
     assert np.exp(f0_female) > np.exp(dm.stats["us2_m"].logf0.mean) * 1.3
+
+
+def test_two_processes_filling_one_cache_leave_one_correct_cache(small_corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    files = sorted((small_corpus / "us1_f").glob("*.wav"))[:6]
+    script = ("import sys; from pathlib import Path; from fakevideo.audio.world import WorldConfig; "
+              "from fakevideo.data.features import extract_corpus; "
+              "extract_corpus([Path(p) for p in sys.argv[2:]], WorldConfig(f0_method='dio'), sys.argv[1], 1)")
+    jobs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), *map(str, files)], cwd=REPO)
+            for _ in range(2)]
+    assert [job.wait(timeout=300) for job in jobs] == [0, 0]
+    cached = extract_corpus(files, DIO, tmp_path, num_workers=1)
+    assert len(cached) == 6 and not list(tmp_path.rglob(".tmp-*"))
+    reference = features_module.analyze(load_audio(files[0], 16000)[0], DIO)
+    np.testing.assert_array_equal(features_module.load_features(cached[files[0]]).mcep, reference.mcep)
