@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("overrides", nargs="*", help="extra train.py overrides, e.g. model=stargan_vc2")
     args = parser.parse_args(argv)
     run_dir = args.out / "train"
-    cfg = compose("train", ["size=tiny", f"iterations={args.iterations}", "validate_every=500",
+    cfg = compose("train", ["size=tiny", "data.crop_frames=64", f"iterations={args.iterations}", "validate_every=500",
                             "checkpoint_every=500", *args.overrides], run_dir)
     train(cfg)
     checkpoint = run_dir / "checkpoints" / "last.ckpt"

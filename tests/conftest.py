@@ -16,7 +16,7 @@ from fakevideo.training.run import train
 REPO = Path(__file__).resolve().parent.parent
 TEST_SENTENCES = 12
 
-FAST_DATA = ["data.features.f0_method=dio", "data.num_test=2", "data.preprocess_workers=2"]
+FAST_DATA = ["data.features.f0_method=dio", "data.num_test=2", "data.preprocess_workers=2", "data.crop_frames=64"]
 
 
 @pytest.fixture(scope="session")

@@ -31,3 +31,17 @@ def test_two_process_ddp_leaves_one_checkpoint_set(demo_corpus, tmp_path):
     assert checkpoint["global_step"] == 6
     assert (out / "train_ddp_process_1.log").is_file()  # the second rank ran
     assert (out / "eval" / "metrics.json").is_file()
+
+
+def test_two_process_ddp_trains_a_face_model(tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "train.py", "model=fsgan_completion", "data=faces", "iterations=2", "trainer=ddp",
+         "trainer.accelerator=cpu", "trainer.devices=2", f"hydra.run.dir={out}", "size=tiny", "data.image_size=64",
+         f"data.demo_dir={tmp_path / 'faces'}", f"data.cache_dir={tmp_path / 'cache'}",
+         "trainer.enable_progress_bar=false"],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["last.ckpt"]
+    assert load_checkpoint(out / "checkpoints" / "last.ckpt")["global_step"] == 4
+    assert (out / "train_ddp_process_1.log").is_file()
