@@ -8,14 +8,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from fakevideo.config import compose
 from fakevideo.data.demo import build_demo_corpus
+from fakevideo.data.faces import FaceDataModule
 from fakevideo.training.run import train
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_SENTENCES = 12
 
+FACE_DETECTOR = {"name": "dlib", "model": "hog", "upsample": 0}  # demo faces are > 80 px: no upsampling needed
 FAST_DATA = ["data.features.f0_method=dio", "data.num_test=2", "data.preprocess_workers=2", "data.crop_frames=64"]
 
 
@@ -53,6 +56,15 @@ def trained_stargan(tmp_path_factory, demo_corpus, feature_cache) -> Path:
     return run_dir
 
 
+def copy_corpus(demo_corpus: Path, root: Path, speakers: tuple[str, ...], utterances: int = 7) -> Path:
+    """A small user-style corpus folder: the first `utterances` files of some demo speakers."""
+    for speaker in speakers:
+        (root / speaker).mkdir(parents=True)
+        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:utterances]:
+            shutil.copy(wav, root / speaker)
+    return root
+
+
 @pytest.fixture
 def small_corpus(tmp_path, demo_corpus) -> Path:
     """A writable copy of two demo speakers, for tests that add bad files."""
@@ -60,3 +72,21 @@ def small_corpus(tmp_path, demo_corpus) -> Path:
     for speaker in ("us1_f", "us2_m"):
         shutil.copytree(demo_corpus / speaker, root / speaker)
     return root
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny networks run faster on one thread than on two contended ones (modules opt in with an autouse
+    fixture that requests this one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def face_dirs(tmp_path_factory):
+    """Demo faces made on first use by the datamodule itself, and their preprocessing cache."""
+    demo, cache = tmp_path_factory.mktemp("faces") / "demo", tmp_path_factory.mktemp("face_cache")
+    FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=FACE_DETECTOR).prepare_data()
+    return demo, cache

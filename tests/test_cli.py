@@ -1,12 +1,11 @@
 """The command-line contracts of train.py and the corpus splitter, run as a user would."""
 
-import shutil
 import subprocess
 import sys
 
 import numpy as np
 import soundfile as sf
-from conftest import REPO
+from conftest import REPO, copy_corpus
 
 from fakevideo.audio.io import load_audio
 from fakevideo.training.checkpoints import load_checkpoint
@@ -17,11 +16,7 @@ def run(*args, timeout=900):
 
 
 def test_train_command_line_contract(demo_corpus, tmp_path):
-    corpus = tmp_path / "corpus"
-    for speaker in ("us3_m", "ek4_f"):
-        (corpus / speaker).mkdir(parents=True)
-        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
-            shutil.copy(wav, corpus / speaker)
+    corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us3_m", "ek4_f"))
     out = tmp_path / "out"
     result = run("train.py", "model=stargan_vc", f"data.root={corpus}", "iterations=2", f"hydra.run.dir={out}",
                  f"data.cache_dir={tmp_path / 'cache'}", "data.num_test=2")
@@ -50,3 +45,12 @@ def test_split_command_cuts_a_long_recording_at_silences(demo_corpus, tmp_path):
     for piece, original in zip(written, parts, strict=True):
         duration = sf.info(str(piece)).duration
         assert abs(duration - len(original) / 16000) < 0.35
+
+
+def test_bad_config_values_are_reported_without_a_traceback(tmp_path):
+    wrong_type = run("train.py", "iterations=abc", f"hydra.run.dir={tmp_path}")
+    assert wrong_type.returncode == 2
+    assert wrong_type.stderr.strip().splitlines()[-1] == "error: iterations='abc': must be a positive integer"
+    for override, message in [("model=nope", "Could not find 'model/nope'"), ("nokey=1", "Could not override 'nokey'")]:
+        result = run("train.py", override, f"hydra.run.dir={tmp_path}")
+        assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr

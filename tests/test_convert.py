@@ -9,7 +9,7 @@ import torch
 from conftest import REPO
 
 from fakevideo.audio.io import load_audio
-from fakevideo.errors import CheckpointError, ConfigError
+from fakevideo.errors import CheckpointError, ConfigError, InputError
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 from fakevideo.training.checkpoints import load_checkpoint
 
@@ -109,3 +109,10 @@ def test_converted_files_are_labelled_and_watermarked(converter, demo_corpus, tm
     assert check_file(marked).watermark.detected
     assert read_wav_label(plain).synthetic and not check_file(plain).watermark.detected
     assert not check_file(wav).watermark.detected
+
+
+def test_unwritable_output_folder_is_a_one_line_error_before_any_work(converter, demo_corpus, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="output=.*a_file/out: cannot create the output folder"):
+        convert_paths(converter, demo_corpus / "us1_f" / "harvard_001.wav", blocker / "out", "us1_f", "en1_m")

@@ -1,11 +1,10 @@
 """Data-parallel training on CPU with two gloo processes, through the train.py contract."""
 
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from conftest import REPO, copy_corpus
 
 from fakevideo.training.checkpoints import load_checkpoint
 
@@ -13,11 +12,7 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 
 def test_two_process_ddp_leaves_one_checkpoint_set(demo_corpus, tmp_path):
-    corpus = tmp_path / "corpus"
-    for speaker in ("us1_f", "us2_m"):
-        (corpus / speaker).mkdir(parents=True)
-        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
-            shutil.copy(wav, corpus / speaker)
+    corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us1_f", "us2_m"))
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "train.py", "model=stargan_vc", f"data.root={corpus}", "iterations=3", "trainer=ddp",

@@ -2,12 +2,11 @@
 
 import csv
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import REPO
+from conftest import REPO, copy_corpus
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -47,11 +46,7 @@ def test_evaluate_command(trained_stargan, tmp_path):
 
 
 def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
-    corpus = tmp_path / "corpus"
-    for speaker in ("us1_f", "us2_m"):
-        (corpus / speaker).mkdir(parents=True)
-        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
-            shutil.copy(wav, corpus / speaker)
+    corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us1_f", "us2_m"))
     sweep = tmp_path / "sweep"
     result = run("train.py", "-m", "model=stargan_vc", f"data.root={corpus}", "iterations=2",
                  "data.sample_rate=16000,22050", f"hydra.sweep.dir={sweep}", "size=tiny", "data.num_test=2",
@@ -75,11 +70,7 @@ def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
 
 
 def test_two_job_sweep_through_the_submitit_local_launcher(demo_corpus, tmp_path):
-    corpus = tmp_path / "corpus"
-    for speaker in ("us2_m", "en1_m"):
-        (corpus / speaker).mkdir(parents=True)
-        for wav in sorted((demo_corpus / speaker).glob("*.wav"))[:7]:
-            shutil.copy(wav, corpus / speaker)
+    corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us2_m", "en1_m"))
     sweep = tmp_path / "sweep"
     result = run("train.py", "-m", "hydra/launcher=submitit_local_cpu", f"data.root={corpus}", "iterations=2",
                  "data.batch_size=2,4", f"hydra.sweep.dir={sweep}", "size=tiny", "data.num_test=2",

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from conftest import FACE_DETECTOR, REPO
 
 from fakevideo.config import compose
 from fakevideo.data.faces import FaceDataModule
@@ -19,7 +19,6 @@ from fakevideo.training.checkpoints import load_checkpoint, load_task
 from fakevideo.training.run import train
 from fakevideo.video.io import VideoWriter
 
-DETECTOR = {"name": "dlib", "model": "hog", "upsample": 0}  # demo faces are > 80 px: no upsampling needed
 MAIN_LOSS = {"fsgan_reenactment": "l1", "fsgan_completion": "l1", "fsgan_blending": "poisson",
              "fsgan_segmentation": "ce"}
 ITERATIONS = 30
@@ -29,20 +28,8 @@ NO_PERCEPTUAL = ("model.loss.perceptual=0", "model.perceptual=null")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread than on two contended ones."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="session")
-def face_dirs(tmp_path_factory):
-    """Demo faces made on first use by the datamodule itself, and their preprocessing cache."""
-    demo, cache = tmp_path_factory.mktemp("faces") / "demo", tmp_path_factory.mktemp("face_cache")
-    FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=DETECTOR).prepare_data()
-    return demo, cache
+def _single_thread(one_thread):
+    """Every test here runs tiny networks."""
 
 
 def face_overrides(face_dirs, model, *extra):
@@ -105,7 +92,7 @@ def test_checkpoint_round_trip_rebuilds_the_same_model(trained, face_dirs):
     for key, value in checkpoint["state_dict"].items():
         assert torch.equal(task.state_dict()[key], value), key
     demo, cache = face_dirs
-    data = FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=DETECTOR, image_size=64,
+    data = FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=FACE_DETECTOR, image_size=64,
                           pairing=task.pairing)
     data.setup()
     batch = data.on_after_batch_transfer(next(iter(data.val_dataloader())), 0)
@@ -120,7 +107,7 @@ def test_checkpoint_round_trip_rebuilds_the_same_model(trained, face_dirs):
 def test_pairs_follow_the_recipe(face_dirs):
     demo, cache = face_dirs
     for pairing in ("same_video", "cross_identity"):
-        data = FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=DETECTOR, image_size=64,
+        data = FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=FACE_DETECTOR, image_size=64,
                               pairing=pairing)
         data.setup()
         loader = data.train_dataloader()
@@ -181,7 +168,7 @@ def test_bad_media_give_one_line_errors(face_dirs, tmp_path):
     _, cache = face_dirs
 
     def setup(root, **kwargs):
-        FaceDataModule(root=str(root), cache_dir=str(cache), detector=DETECTOR, **kwargs).setup()
+        FaceDataModule(root=str(root), cache_dir=str(cache), detector=FACE_DETECTOR, **kwargs).setup()
 
     with pytest.raises(ConfigError, match="nowhere: no such folder"):
         setup(tmp_path / "nowhere")

@@ -6,12 +6,10 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from conftest import REPO
 
 from fakevideo.audio.io import load_audio
 from fakevideo.config import compose
-from fakevideo.data.faces import FaceDataModule
 from fakevideo.errors import CheckpointError
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import FaceSwapModels
@@ -25,26 +23,14 @@ from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import VideoWriter, iter_frames, mux_audio, read_video_info
 from fakevideo.video.views import ViewSelector
 
-DETECTOR = {"name": "dlib", "model": "hog", "upsample": 0}  # demo faces are > 80 px: no upsampling needed
 ROLES = ("reenactment", "segmentation", "completion", "blending")
 BLANK_FRAMES = (3, 4, 11)
 AUDIO_RATE = 16000
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread than on two contended ones."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def face_dirs(tmp_path_factory):
-    demo, cache = tmp_path_factory.mktemp("swap_faces") / "demo", tmp_path_factory.mktemp("swap_cache")
-    FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=DETECTOR).prepare_data()
-    return demo, cache
+def _single_thread(one_thread):
+    """Every test here runs tiny networks."""
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,9 @@ from fakevideo.nn.layers import ConditionalInstanceNorm, ResidualGLU1d, Upsample
 LENGTHS = [(36, 128), (34, 101), (36, 37)]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny convolutions run faster on one thread, and much faster on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+@pytest.fixture(scope="module", autouse=True)
+def _single_thread(one_thread):
+    """Every test here runs tiny networks."""
 
 
 def pair(source: list[int], target: list[int], speakers: int) -> torch.Tensor:

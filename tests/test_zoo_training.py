@@ -31,13 +31,9 @@ ITERATIONS = 6
 STEPS = 25
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny convolutions run faster on one thread, and much faster on a loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+@pytest.fixture(scope="module", autouse=True)
+def _single_thread(one_thread):
+    """Every test here runs tiny networks."""
 
 
 @pytest.fixture(scope="module")

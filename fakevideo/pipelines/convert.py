@@ -89,6 +89,10 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
         files = [input_path]
     else:
         raise InputError(f"input={input_path}: no such file or folder")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"output={output_dir}: cannot create the output folder ({err.strerror})") from None
     written = []
     for path in tqdm(files, desc=f"converting {source} -> {target}", unit="file"):
         audio = converter.convert_file(path, source, target)

@@ -18,7 +18,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
-from fakevideo.errors import CheckpointError
+from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.training.callbacks import SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
 
@@ -78,8 +78,20 @@ def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_
     log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
 
 
+INTEGER_KNOBS = ("seed", "iterations", "validate_every", "checkpoint_every", "width")
+
+
+def check_run_knobs(cfg: DictConfig) -> None:
+    """The top-level run knobs are positive integers (seed: any integer); say which one is not."""
+    for key in INTEGER_KNOBS:
+        value = cfg.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or (key != "seed" and value < 1):
+            raise ConfigError(f"{key}={value!r}: must be a {'' if key == 'seed' else 'positive '}integer")
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit the configured model; returns the value of `cfg.optimized_metric` (for sweepers), if logged."""
+    check_run_knobs(cfg)
     pl.seed_everything(cfg.seed, workers=True)
     run_dir = Path(cfg.run_dir)
     datamodule = hydra.utils.instantiate(cfg.data)
