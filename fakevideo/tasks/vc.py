@@ -1,6 +1,6 @@
 """What every voice-conversion recipe shares on top of the GAN loop: the corpus it was trained on (speakers,
 feature settings, statistics, carried in every checkpoint so conversion needs no corpus), and validation that
-converts held-out utterances, writes and logs the audio, and measures MCD against parallel targets."""
+converts held-out utterances, writes and logs the audio, and measures MCD (against parallel targets) and PRDC."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ import torch
 from fakevideo.audio.f0 import convert_f0
 from fakevideo.audio.world import WorldConfig, synthesize
 from fakevideo.data.vc import SpeakerStats
-from fakevideo.metrics.mcd import mel_cepstral_distortion
+from fakevideo.metrics.mcd import mel_cepstral_distortion, speech_frames
+from fakevideo.metrics.prdc import prdc
 from fakevideo.provenance import ProvenanceLabel, write_wav
 from fakevideo.tasks.base import GANTask
 from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
+
+PRDC_K = 5
 
 
 class VoiceConversionTask(GANTask):
@@ -70,10 +73,25 @@ class VoiceConversionTask(GANTask):
         src_mcep = self.speaker_stats(source).denormalize(item["mcep"].cpu().numpy().T)
         mcep, f0 = self.convert_features(src_mcep, item["f0"].cpu().numpy(), source, target)
         if item.get("target_mcep") is not None:
-            self.log("val/mcd", mel_cepstral_distortion(mcep, item["target_mcep"].cpu().numpy()),
-                     on_epoch=True, batch_size=1, sync_dist=True)
+            reference = item["target_mcep"].cpu().numpy()
+            self.log("val/mcd", mel_cepstral_distortion(mcep, reference), on_epoch=True, batch_size=1,
+                     sync_dist=True)
+            self._val_pairs.append((mcep, reference))
         if index < self.samples_to_write and self.trainer.is_global_zero and not self.trainer.sanity_checking:
             self._write_sample(item, src_mcep, mcep, f0, source, target)
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_pairs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def on_validation_epoch_end(self) -> None:
+        """Precision / recall / density / coverage of converted vs real target speech frames (MCEPs c1..cD),
+        so `optimized_metric=val/density` (or coverage...) can pick the best checkpoint as MCD does."""
+        if not self._val_pairs:
+            return
+        fake = np.concatenate([m[speech_frames(m, 40.0), 1:] for m, _ in self._val_pairs])
+        real = np.concatenate([r[speech_frames(r, 40.0), 1:] for _, r in self._val_pairs])
+        if min(len(fake), len(real)) > PRDC_K:
+            self.log_dict({f"val/{k}": v for k, v in prdc(real, fake, PRDC_K).items()}, sync_dist=True)
 
     def _write_sample(self, item: dict, src_mcep, mcep, f0, source: str, target: str) -> None:
         cfg = self.feature_config
