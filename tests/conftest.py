@@ -5,6 +5,8 @@ Everything is CPU-only and offline: the corpus is synthesised with espeak-ng/MBR
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,12 @@ def trained_stargan(tmp_path_factory, demo_corpus, feature_cache) -> Path:
                  "iterations=40", "validate_every=20", "checkpoint_every=20",
                  "model.optimizer_g.lr=1e-3", "model.optimizer_d.lr=1e-3")
     return run_dir
+
+
+def run_provenance_check(path: Path) -> subprocess.CompletedProcess:
+    """`python -m fakevideo.provenance check PATH`, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "fakevideo.provenance", "check", str(path)], capture_output=True,
+                          text=True, cwd=REPO)
 
 
 def copy_corpus(demo_corpus: Path, root: Path, speakers: tuple[str, ...], utterances: int = 7) -> Path:

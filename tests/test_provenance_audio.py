@@ -1,14 +1,13 @@
 """Audio watermark on real espeak-ng speech: survives resampling and 16-bit files, absent elsewhere."""
 
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
 import torchaudio.functional as AF
+from conftest import run_provenance_check as run_check
 
 from fakevideo.errors import InputError
 from fakevideo.provenance.audio_watermark import detect_audio_watermark, embed_audio_watermark
@@ -98,15 +97,6 @@ def test_detection_threshold_controls_false_alarms_on_noise():
     rng = np.random.default_rng(5)
     scores = [detect_audio_watermark(rng.standard_normal(48000), 16000).score for _ in range(20)]
     assert max(scores) < DETECTION_THRESHOLD
-
-
-def run_check(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fakevideo.provenance", "check", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[1],
-    )
 
 
 def test_cli_check_on_wav_files(speech, tmp_path):

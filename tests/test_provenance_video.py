@@ -1,14 +1,13 @@
 """Video provenance: frame watermark through H.264 re-encoding, MP4 tags and sidecar, caption, CLI."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 import skimage.data
+from conftest import run_provenance_check as run_check
 
 from fakevideo.errors import ConfigError, InputError
 from fakevideo.provenance.caption import caption_box, caption_frame
@@ -155,15 +154,6 @@ def test_caption_fits_narrow_frames_and_rejects_unknown_position():
     assert 0 <= x0 < x1 <= 96
     with pytest.raises(ConfigError, match="middle"):
         caption_frame(np.zeros((64, 64, 3), np.uint8), position="middle")
-
-
-def run_check(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "fakevideo.provenance", "check", str(path)],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[1],
-    )
 
 
 def test_cli_check_on_mp4_files(frames, tmp_path):
