@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -24,3 +25,21 @@ class SaveLastCheckpoint(pl.Callback):
         if isinstance(exception, KeyboardInterrupt | SIGTERMException):
             trainer.save_checkpoint(self.path)
             rank_zero_info(f"interrupted at iteration {pl_module.iteration}: saved {self.path}")
+
+
+class WeightDigest(pl.Callback):
+    """At the end of training every rank writes a SHA-256 of its trainable weights to
+    `<dirpath>/weights_rank<r>.sha256`: data-parallel replicas must end identical, and this shows whether they did
+    (BatchNorm running statistics stay per replica and are not hashed). Add it with
+    `+callbacks.digest._target_=fakevideo.training.callbacks.WeightDigest +callbacks.digest.dirpath=DIR`)."""
+
+    def __init__(self, dirpath: str | Path):
+        self.dirpath = Path(dirpath)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        digest = hashlib.sha256()
+        for name, tensor in sorted(pl_module.named_parameters()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+        self.dirpath.mkdir(parents=True, exist_ok=True)
+        (self.dirpath / f"weights_rank{trainer.global_rank}.sha256").write_text(digest.hexdigest())

@@ -57,6 +57,7 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
         # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=metric, mode=mode,
                                          save_top_k=1, auto_insert_metric_name=False, enable_version_counter=False))
+    callbacks += [hydra.utils.instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
     loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
     return hydra.utils.instantiate(
         cfg.trainer, max_steps=cfg.iterations * steps, default_root_dir=str(run_dir), logger=loggers,
