@@ -31,7 +31,7 @@ class WeightDigest(pl.Callback):
     """At the end of training every rank writes a SHA-256 of its trainable weights to
     `<dirpath>/weights_rank<r>.sha256`: data-parallel replicas must end identical, and this shows whether they did
     (BatchNorm running statistics stay per replica and are not hashed). Add it with
-    `+callbacks.digest._target_=fakevideo.training.callbacks.WeightDigest +callbacks.digest.dirpath=DIR`)."""
+    `+callbacks.digest._target_=fakevideo.training.callbacks.WeightDigest +callbacks.digest.dirpath=DIR`."""
 
     def __init__(self, dirpath: str | Path):
         self.dirpath = Path(dirpath)
