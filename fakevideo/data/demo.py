@@ -9,7 +9,6 @@ Only synthetic voices are used: no real person's voice is in the demo data.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -122,12 +121,6 @@ def build_demo_corpus(root: str | Path, num_sentences: int = len(SENTENCES),
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root
-
-
-def recipe_digest(num_sentences: int = len(SENTENCES)) -> str:
-    """Short digest of the demo recipe, for naming caches of the demo corpus."""
-    text = json.dumps(_recipe(SPEAKERS, SENTENCES[:num_sentences]), sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def main() -> None:
