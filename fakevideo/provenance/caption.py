@@ -30,9 +30,7 @@ def caption_box(
     return x0, y0, x0 + box_w, y0 + box_h, scale
 
 
-def caption_frame(
-    frame: np.ndarray, text: str = DEFAULT_CAPTION, position: str = "bottom-left"
-) -> np.ndarray:
+def caption_frame(frame: np.ndarray, text: str = DEFAULT_CAPTION, position: str = "bottom-left") -> np.ndarray:
     """Copy of the uint8 RGB `frame` with white `text` on a black box in the chosen corner."""
     x0, y0, x1, y1, scale = caption_box(frame.shape, text, position)
     out = np.ascontiguousarray(frame).copy()
