@@ -1,16 +1,20 @@
 """Video provenance: frame watermark through H.264 re-encoding, MP4 tags and sidecar, caption, CLI."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 import skimage.data
+import soundfile as sf
 from conftest import run_provenance_check as run_check
 
 from fakevideo.errors import ConfigError, InputError
+from fakevideo.provenance.audio_watermark import embed_audio_watermark
 from fakevideo.provenance.caption import caption_box, caption_frame
+from fakevideo.provenance.check import check_file
 from fakevideo.provenance.label import ProvenanceLabel
 from fakevideo.provenance.quality import frame_psnr, frame_ssim
 from fakevideo.provenance.video import (
@@ -21,6 +25,7 @@ from fakevideo.provenance.video import (
     video_metadata,
 )
 from fakevideo.provenance.video_watermark import detect_video_watermark, embed_frame_watermark
+from fakevideo.video.io import mux_audio
 
 LABEL = ProvenanceLabel("fsgan", "f" * 64, extra={"source": "a.mp4", "target": "b.mp4"})
 FPS = 25
@@ -171,3 +176,21 @@ def test_cli_check_on_mp4_files(frames, tmp_path):
     encode(real, frames)
     run = run_check(real)
     assert run.returncode == 1 and "no label" in run.stdout and "watermark: absent" in run.stdout
+
+
+def test_audio_track_watermark_survives_aac_in_the_video(frames, tmp_path):
+    """The converted voice's mark is found in a video's AAC track; an unmarked track and no track are told apart."""
+    speech = tmp_path / "speech.wav"
+    text = "Provenance labels keep synthetic speech honest. The quick brown fox jumps over the lazy dog."
+    subprocess.run(["espeak-ng", "-v", "mb-us1", "-w", str(speech), text], check=True, capture_output=True)
+    audio, rate = sf.read(speech)
+    silent_video = tmp_path / "silent.mp4"
+    encode(silent_video, frames)
+    assert check_file(silent_video).audio_watermark is None
+
+    marked = mux_audio(silent_video, embed_audio_watermark(audio, rate)[None], tmp_path / "marked.mp4", rate)
+    plain = mux_audio(silent_video, audio[None], tmp_path / "plain.mp4", rate)
+    assert check_file(marked).audio_watermark.detected and check_file(marked).synthetic
+    assert not check_file(plain).audio_watermark.detected and not check_file(plain).synthetic
+    run = run_check(marked)
+    assert run.returncode == 0 and "audio watermark: present" in run.stdout

@@ -14,7 +14,7 @@ from fakevideo.errors import InputError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
 # Containers whose audio track is decoded with PyAV's FFmpeg (interviews, broadcasts, phone recordings).
-MEDIA_EXTENSIONS = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4a", ".mp3", ".aac", ".opus")
+MEDIA_EXTENSIONS = (".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi", ".m4a", ".mp3", ".aac", ".opus")
 
 
 def resample(audio: np.ndarray, orig_rate: int, new_rate: int) -> np.ndarray:

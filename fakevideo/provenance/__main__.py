@@ -7,19 +7,23 @@ import sys
 
 from fakevideo.errors import exit_on_user_error
 from fakevideo.provenance.check import CheckResult, check_file
-from fakevideo.provenance.spread import DEFAULT_KEY
+from fakevideo.provenance.spread import DEFAULT_KEY, Detection
+
+
+def _describe(found: Detection | None) -> str:
+    if found is None:
+        return "not checked (no usable frames or sample rate below 16 kHz)"
+    verdict = "present" if found.detected else "absent"
+    return f"{verdict} (score {found.score:.1f}, threshold {found.threshold:.1f})"
 
 
 def format_result(path: str, result: CheckResult) -> str:
-    """Three human-readable lines: file, label (or 'no label'), watermark presence and score."""
+    """Human-readable lines: file, label (or 'no label'), watermark presence and score (and a video's audio)."""
     label = result.label.to_json() if result.label is not None else "no label"
-    if result.watermark is None:
-        watermark = "not checked (no usable frames or sample rate below 16 kHz)"
-    else:
-        found = result.watermark
-        verdict = "present" if found.detected else "absent"
-        watermark = f"{verdict} (score {found.score:.1f}, threshold {found.threshold:.1f})"
-    return f"{path}\n  label: {label}\n  watermark: {watermark}"
+    lines = [path, f"  label: {label}", f"  watermark: {_describe(result.watermark)}"]
+    if result.audio_watermark is not None:
+        lines.append(f"  audio watermark: {_describe(result.audio_watermark)}")
+    return "\n".join(lines)
 
 
 @exit_on_user_error

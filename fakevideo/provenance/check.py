@@ -1,10 +1,13 @@
-"""Inspect a WAV or video file for a provenance label and the keyed watermark."""
+"""Inspect a WAV or video file for a provenance label and the keyed watermarks (frames and audio track)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
+from fakevideo.audio.io import load_audio
 from fakevideo.errors import InputError
 from fakevideo.provenance.audio_watermark import MIN_SAMPLE_RATE, detect_audio_watermark
 from fakevideo.provenance.label import ProvenanceLabel
@@ -20,15 +23,21 @@ MAX_FRAMES = 150
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What a file says about itself (label) and what its content says (watermark; None if not checkable)."""
+    """What a file says about itself (label) and what its content says (watermarks; None if not checkable).
+
+    `watermark` is the mark in a WAV's samples or a video's frames; `audio_watermark` the mark in a video's
+    audio track (None for WAVs and for videos without usable audio).
+    """
 
     label: ProvenanceLabel | None
     watermark: Detection | None
+    audio_watermark: Detection | None = None
 
     @property
     def synthetic(self) -> bool:
-        """True when the file is labelled or watermarked."""
-        return self.label is not None or (self.watermark is not None and self.watermark.detected)
+        """True when the file is labelled or either watermark is found."""
+        marks = (self.watermark, self.audio_watermark)
+        return self.label is not None or any(mark is not None and mark.detected for mark in marks)
 
 
 def check_file(path: str | Path, key: str | bytes = DEFAULT_KEY) -> CheckResult:
@@ -45,5 +54,14 @@ def check_file(path: str | Path, key: str | bytes = DEFAULT_KEY) -> CheckResult:
     if suffix in VIDEO_SUFFIXES:
         frames = read_video_frames(path, MAX_FRAMES)
         watermark = detect_video_watermark(frames, key) if frames else None
-        return CheckResult(read_video_label(path), watermark)
+        return CheckResult(read_video_label(path), watermark, _audio_track_watermark(path, key))
     raise InputError(f"{path}: unsupported file type '{suffix}' (expected .wav or a video such as .mp4)")
+
+
+def _audio_track_watermark(path: Path, key: str | bytes) -> Detection | None:
+    """Score the mark in a video's first audio track; None when there is none or its rate is too low."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+    audio, sample_rate = load_audio(path)
+    return detect_audio_watermark(audio, sample_rate, key) if sample_rate >= MIN_SAMPLE_RATE else None
