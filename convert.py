@@ -12,7 +12,8 @@ from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 @exit_on_user_error
 def main(cfg: DictConfig) -> None:
     converter = VoiceConverter.from_checkpoint(cfg.ckpt, cfg.device, cfg.f0_method)
-    written = convert_paths(converter, cfg.input, cfg.output, cfg.src_spk, cfg.trg_spk, cfg.watermark)
+    written = convert_paths(converter, cfg.input, cfg.output, cfg.src_spk, cfg.trg_spk, cfg.watermark,
+                            cfg.workers)
     print(f"wrote {len(written)} converted file(s) to {cfg.output}")
 
 

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import soundfile as sf
 import torch
@@ -11,6 +12,7 @@ from conftest import REPO
 from fakevideo.audio.io import load_audio
 from fakevideo.errors import CheckpointError, ConfigError, InputError
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths
+from fakevideo.provenance import read_wav_label
 from fakevideo.training.checkpoints import load_checkpoint
 
 
@@ -47,6 +49,12 @@ def test_folder_conversion_writes_one_file_per_input(converter, demo_corpus, tmp
     written = convert_paths(converter, inputs, tmp_path / "out", "us2_m", "us1_f")
     assert [p.name for p in written] == ["harvard_011_us2_m_to_us1_f.wav", "harvard_012_us2_m_to_us1_f.wav"]
     assert sf.info(str(written[0])).samplerate == 16000
+    pooled = convert_paths(converter, inputs, tmp_path / "pooled", "us2_m", "us1_f", num_workers=2)
+    assert [p.name for p in pooled] == [p.name for p in written]
+    for serial, parallel in zip(written, pooled, strict=True):  # two worker processes, the same audio up to one
+        # 16-bit step (one-thread workers sum the generator's convolutions in another order)
+        np.testing.assert_allclose(sf.read(serial)[0], sf.read(parallel)[0], rtol=0, atol=1.5 / 32768)
+        assert read_wav_label(serial).extra == read_wav_label(parallel).extra
 
 
 def test_unknown_speaker_is_a_config_error(converter):

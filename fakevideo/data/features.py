@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from fakevideo.atomic import atomic_path, write_json
 from fakevideo.audio.io import load_audio
 from fakevideo.audio.world import WorldConfig, WorldFeatures, analyze
 from fakevideo.errors import InputError
+from fakevideo.parallel import worker_context, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def extract_corpus(files: list[Path], cfg: WorldConfig, cache_dir: str | Path, n
     skip_list = cache_dir / config_tag(cfg) / "skipped.json"
     skipped: dict[str, str] = json.loads(skip_list.read_text()) if skip_list.is_file() else {}
     todo = [path for path in todo if skipped.get(str(path), {}).get("digest") != targets[path].stem]
-    workers = num_workers or os.cpu_count() or 1
+    workers = worker_count(num_workers)
     reasons: dict[Path, str] = {}
     if todo:
         jobs = [(path, targets[path], cfg, min_seconds) for path in todo]
@@ -101,7 +100,7 @@ def extract_corpus(files: list[Path], cfg: WorldConfig, cache_dir: str | Path, n
             outcomes = list(tqdm(map(_extract_star, jobs), total=len(jobs),
                                  desc=f"WORLD features {config_tag(cfg)}", unit="utt"))
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context()) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(__name__)) as pool:
                 outcomes = list(tqdm(pool.map(_extract_star, jobs, chunksize=4), total=len(jobs),
                                      desc=f"WORLD features {config_tag(cfg)}", unit="utt"))
         reasons = {path: reason for path, reason in zip(todo, outcomes, strict=True) if reason}
@@ -114,14 +113,6 @@ def extract_corpus(files: list[Path], cfg: WorldConfig, cache_dir: str | Path, n
         if reason and not targets[path].is_file():
             log.warning("skipping %s", reason)
     return {path: cached for path, cached in targets.items() if cached.is_file()}
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Workers come from a clean fork server, not a fork of this (possibly multi-threaded) process, which can
-    deadlock on locks held by torch or logging threads; the server imports this module once for all workers."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
 
 
 def _extract_star(job: tuple) -> str | None:
