@@ -1,0 +1,125 @@
+"""WORLD feature extraction of a corpus: worker scaling, cached re-run, overhead over pyworld, peak memory.
+
+    PYTHONPATH=. python bench/preprocess.py [--utterances 60] [--f0 harvest|dio] [--workers 1 2]
+
+On the demo corpus (synthetic speech, built on first use), each configuration runs in a fresh process so its
+peak RSS (the process and its pool workers) is its own. The baseline is the sum of pyworld's own calls on the
+same audio (F0, stonemask for dio, cheaptrick, d4c, MCEP and aperiodicity coding), timed in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyworld
+
+from fakevideo.audio.io import load_audio
+from fakevideo.audio.world import WorldConfig
+from fakevideo.data.demo import build_demo_corpus
+from fakevideo.data.features import extract_corpus
+
+
+def corpus_files(root: Path, count: int) -> list[Path]:
+    """The first `count` utterances, taken round-robin over speakers so every voice is represented."""
+    by_speaker = [sorted(folder.glob("*.wav")) for folder in sorted(p for p in root.iterdir() if p.is_dir())]
+    files = [f for group in zip(*by_speaker, strict=False) for f in group]
+    return files[:count]
+
+
+def pyworld_seconds(files: list[Path], cfg: WorldConfig) -> float:
+    """Seconds spent inside pyworld analysing `files` (audio loading and resampling excluded)."""
+    total = 0.0
+    for path in files:
+        x = np.ascontiguousarray(load_audio(path, cfg.sample_rate)[0], dtype=np.float64)
+        kwargs = dict(f0_floor=cfg.f0_floor, f0_ceil=cfg.f0_ceil, frame_period=cfg.frame_period)
+        start = time.perf_counter()
+        if cfg.f0_method == "harvest":
+            f0, t = pyworld.harvest(x, cfg.sample_rate, **kwargs)
+        else:
+            f0, t = pyworld.dio(x, cfg.sample_rate, **kwargs)
+            f0 = pyworld.stonemask(x, f0, t, cfg.sample_rate)
+        sp = pyworld.cheaptrick(x, f0, t, cfg.sample_rate, fft_size=cfg.fft_size)
+        ap = pyworld.d4c(x, f0, t, cfg.sample_rate, fft_size=cfg.fft_size)
+        pyworld.code_spectral_envelope(sp, cfg.sample_rate, cfg.mcep_dim)
+        pyworld.code_aperiodicity(ap, cfg.sample_rate)
+        total += time.perf_counter() - start
+    return total
+
+
+def peak_rss_mib() -> tuple[float, float]:
+    """Peak resident set of this process and of its largest finished child (a pool worker), MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own / 1024, children / 1024  # Linux reports KiB
+
+
+def child(args: argparse.Namespace) -> None:
+    """One timed extract_corpus call; prints a JSON line (seconds, peak RSS)."""
+    cfg = WorldConfig(f0_method=args.f0)
+    files = corpus_files(Path(args.corpus), args.utterances)
+    start = time.perf_counter()
+    extract_corpus(files, cfg, args.cache, num_workers=args.child_workers)
+    seconds = time.perf_counter() - start
+    own, worker = peak_rss_mib()
+    print(json.dumps({"seconds": seconds, "rss_mib": own, "worker_rss_mib": worker}))
+
+
+def run_child(args: argparse.Namespace, corpus: Path, cache: Path, workers: int, utterances: int) -> dict:
+    command = [sys.executable, __file__, "--child-workers", str(workers), "--corpus", str(corpus), "--cache",
+               str(cache), "--f0", args.f0, "--utterances", str(utterances)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--utterances", type=int, default=60)
+    parser.add_argument("--f0", choices=("harvest", "dio"), default="harvest")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--corpus", default="data/demo/vc")
+    parser.add_argument("--cache", help=argparse.SUPPRESS)
+    parser.add_argument("--child-workers", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_workers is not None:
+        return child(args)
+
+    corpus = build_demo_corpus(args.corpus)
+    files = corpus_files(corpus, args.utterances)
+    seconds_of_audio = sum(len(load_audio(f)[0]) / load_audio(f)[1] for f in files)
+    print(f"{len(files)} utterances, {seconds_of_audio:.0f} s of speech, F0 by {args.f0}")
+    baseline = pyworld_seconds(files, WorldConfig(f0_method=args.f0))
+    print(f"pyworld's own calls, one process: {baseline:.1f} s (RTF {baseline / seconds_of_audio:.3f})")
+    with tempfile.TemporaryDirectory() as scratch:
+        timings = {}
+        for workers in args.workers:
+            cache = Path(scratch) / f"w{workers}"
+            timings[workers] = run_child(args, corpus, cache, workers, args.utterances)
+            first = timings[workers]
+            print(f"extract_corpus, {workers} worker(s): {first['seconds']:.1f} s, peak RSS {first['rss_mib']:.0f} MiB "
+                  f"(main process) + {first['worker_rss_mib']:.0f} MiB per worker")
+        one = timings[min(timings)]
+        print(f"overhead over pyworld (1 worker): {one['seconds'] / baseline:.2f}x (target <= 1.2)")
+        for workers, timing in timings.items():
+            if workers != min(timings):
+                print(f"speed-up {workers} vs {min(timings)} worker(s): {one['seconds'] / timing['seconds']:.2f}x "
+                      f"(target >= 1.8 on 2 cores)")
+        most = max(timings)
+        rerun = run_child(args, corpus, Path(scratch) / f"w{most}", most, args.utterances)
+        share = 100 * rerun["seconds"] / timings[most]["seconds"]
+        print(f"cached re-run: {rerun['seconds']:.2f} s = {share:.1f} % of the first (target < 5 %)")
+        half = run_child(args, corpus, Path(scratch) / "half", most, args.utterances // 2)
+        print(f"peak RSS per worker ({most} workers): {half['worker_rss_mib']:.0f} MiB for {args.utterances // 2} "
+              f"utterances, {timings[most]['worker_rss_mib']:.0f} MiB for {args.utterances} (not growing with the "
+              f"corpus)")
+
+
+if __name__ == "__main__":
+    main()
