@@ -8,6 +8,7 @@ preprocessing is cached before the timed run, so the end-to-end number is decode
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,9 +21,9 @@ from hydra.utils import instantiate
 from fakevideo.config import compose
 from fakevideo.data.demo_faces import build_demo_faces
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
-from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, crop_to_model, to_model_faces, to_uint8_images
+from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, crop_to_model, to_model_faces
 from fakevideo.provenance import embed_frame_watermark
-from fakevideo.video.crop import paste_back
+from fakevideo.video.crop import paste_back_batch
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import VideoWriter, iter_frames
 
@@ -63,9 +64,10 @@ def stage_rates(swapper: FaceSwapper, source: Path, target: Path, batch: int) ->
     faces, landmarks = to_model_faces(tgt.crops[rows], tgt.crop_landmarks[rows], SIZE)
     views, faces, landmarks = views.to(device), faces.to(device), landmarks.to(device)
     masks = models.face_masks(faces, landmarks)
-    frames = [next(iter_frames(target))] * len(rows)
-    crops = to_uint8_images(faces)
-    paste = models.paste_masks(masks, 0.06, 0.02)[:, 0].cpu().numpy()
+    frames = np.stack([next(iter_frames(target))] * len(rows))
+    crops = (faces + 1) * 127.5
+    paste = models.paste_masks(masks, 0.06, 0.02)
+    transforms = np.stack([crop_to_model(tgt.crop_transforms[r], SIZE, SIZE) for r in rows])
     stages = {
         "load + resize crops": lambda: to_model_faces(tgt.crops[rows], tgt.crop_landmarks[rows], SIZE),
         "reenactment": lambda: models.reenact(views, landmarks),
@@ -73,8 +75,7 @@ def stage_rates(swapper: FaceSwapper, source: Path, target: Path, batch: int) ->
         "completion": lambda: models.complete(faces, masks),
         "blending": lambda: models.blend(faces, faces, masks),
         "soft masks": lambda: models.paste_masks(masks, 0.06, 0.02),
-        "paste back": lambda: [paste_back(f, c, crop_to_model(tgt.crop_transforms[r], SIZE, SIZE), m)
-                               for f, c, r, m in zip(frames, crops, rows, paste, strict=True)],
+        "paste back (batched)": lambda: paste_back_batch(frames, crops, transforms, paste),
         "watermark": lambda: [embed_frame_watermark(f) for f in frames],
     }
     for run in stages.values():
@@ -127,6 +128,13 @@ def main() -> None:
         print(f"end to end (cached preprocessing; decode, swap, encode, label): "
               f"{summary.frames / summary.seconds:.1f} frames/s over {summary.frames} frames")
         assert summary.swapped > 0 and np.isfinite(summary.seconds)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        longer = looped_target(clips[0].video, 3 * args.frames, scratch / "longer.mp4")
+        swapper.preprocess(longer)
+        swapper.swap(source, longer, scratch / "longer-swapped.mp4")
+        longer_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS after {args.frames} frames: {rss:.0f} MiB; after {3 * args.frames} frames: {longer_rss:.0f} "
+              f"MiB (streaming: flat in video length)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 one iteration = one critic update + one generator update of the real recipe, on random features.
 
     PYTHONPATH=. python bench/train_step.py [--steps 5] [--device cuda] [--precision bf16-mixed]
+                                            [--channels-last] [--compile inductor] [--only stargan]
 
 Prints seconds per iteration, peak memory (CUDA: max_memory_allocated; CPU: peak RSS of a fresh process per
 system) and parameter counts. Not part of the test run.
@@ -26,9 +27,10 @@ PAPER_BATCH_CROP = {"cyclegan_vc": (1, 128), "cyclegan_vc2": (1, 128), "stargan_
                     "stargan_vc2": (8, 128)}
 
 
-def build(experiment: str, device: str, precision: str):
-    """The experiment's task at paper width, attached to a bare trainer (for precision and the loss scaler)."""
-    cfg = compose("train", [f"experiment={experiment}", "size=paper"], tempfile.mkdtemp())
+def build(experiment: str, device: str, precision: str, options: tuple[str, ...] = ()):
+    """The experiment's task at paper width, attached to a bare trainer (for precision and the loss scaler), with
+    `options` (config overrides such as model.channels_last=true) applied as training would."""
+    cfg = compose("train", [f"experiment={experiment}", "size=paper", *options], tempfile.mkdtemp())
     with open_dict(cfg):
         cfg.data.speakers = [f"s{i}" for i in range(cfg.data.num_speakers)]
     task = hydra.utils.instantiate(cfg.model)
@@ -36,7 +38,9 @@ def build(experiment: str, device: str, precision: str):
                          logger=False, enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False)
     task.trainer = trainer
-    return cfg, task.to(device)
+    task = task.to(device)
+    task.configure_model()
+    return cfg, task
 
 
 def batch_for(cfg, model: str, device: str) -> dict:
@@ -58,8 +62,8 @@ def iteration(task, optimizers, batch) -> None:
         optimizer.step()
 
 
-def measure(experiment: str, device: str, precision: str, steps: int) -> str:
-    cfg, task = build(experiment, device, precision)
+def measure(experiment: str, device: str, precision: str, steps: int, options: tuple[str, ...] = ()) -> str:
+    cfg, task = build(experiment, device, precision, options)
     model = cfg.hydra.runtime.choices.model
     batch = batch_for(cfg, model, device)
     optimizers = [task.optimizer_d(task.discriminator_parameters()), task.optimizer_g(task.generator_parameters())]
@@ -88,14 +92,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--precision", default="32-true")
+    parser.add_argument("--channels-last", action="store_true", help="model.channels_last=true")
+    parser.add_argument("--compile", default=None, help="model.compile=BACKEND (e.g. inductor)")
+    parser.add_argument("--only", default="", help="only experiments whose name contains this")
     args = parser.parse_args()
+    options = tuple(["model.channels_last=true"] * args.channels_last + [f"model.compile={args.compile}"] * bool(
+        args.compile))
     print(f"device={args.device} precision={args.precision} torch={torch.__version__} "
-          f"threads={torch.get_num_threads()}")
+          f"threads={torch.get_num_threads()} options={list(options)}")
     print(f"{'experiment':26s} {'model':13s} {'batch':>5s} {'crop':>5s} {'s/iter':>9s} {'peak MiB':>10s} "
           f"{'G M par':>8s} {'D M par':>8s}")
-    for experiment in sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")):
+    for experiment in sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml") if args.only in p.stem):
         with multiprocessing.get_context("spawn").Pool(1) as pool:  # one process per system: its own peak memory
-            print(pool.apply(measure, (experiment, args.device, args.precision, args.steps)), flush=True)
+            print(pool.apply(measure, (experiment, args.device, args.precision, args.steps, options)), flush=True)
 
 
 if __name__ == "__main__":
