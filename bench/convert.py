@@ -1,7 +1,7 @@
 """Conversion speed: real-time factor of one 10 s utterance on one thread (model loaded beforehand), per stage,
 with harvest and with dio; and a folder converted serially vs by the all-core process pool.
 
-    PYTHONPATH=. python bench/convert.py [--model stargan_vc2] [--seconds 10] [--files 8]
+    PYTHONPATH=. python bench/convert.py [--model stargan_vc2] [--seconds 10] [--files 16]
 
 The model is the recipe at paper size with random weights and unit speaker statistics: conversion cost does
 not depend on what the weights learnt. The utterance is demo-corpus speech (synthetic voices) concatenated.
@@ -84,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="stargan_vc2")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--files", type=int, default=8, help="files in the folder-conversion comparison")
+    parser.add_argument("--files", type=int, default=16, help="files in the folder-conversion comparison")
     parser.add_argument("--corpus", default="data/demo/vc")
     args = parser.parse_args()
     torch.set_num_threads(1)

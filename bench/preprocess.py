@@ -103,8 +103,9 @@ def main() -> None:
             cache = Path(scratch) / f"w{workers}"
             timings[workers] = run_child(args, corpus, cache, workers, args.utterances)
             first = timings[workers]
+            pool = f" + {first['worker_rss_mib']:.0f} MiB per worker" if workers > 1 else ""
             print(f"extract_corpus, {workers} worker(s): {first['seconds']:.1f} s, peak RSS {first['rss_mib']:.0f} MiB "
-                  f"(main process) + {first['worker_rss_mib']:.0f} MiB per worker")
+                  f"(main process){pool}")
         one = timings[min(timings)]
         print(f"overhead over pyworld (1 worker): {one['seconds'] / baseline:.2f}x (target <= 1.2)")
         for workers, timing in timings.items():

@@ -6,9 +6,14 @@ import multiprocessing
 import os
 
 
-def worker_count(requested: int | None) -> int:
-    """`requested` processes, or every core when None/0."""
-    return requested or os.cpu_count() or 1
+def worker_count(requested: int | None, jobs: int | None = None, jobs_per_worker: int = 1) -> int:
+    """`requested` processes (at most one per job); when None/0, every core, but only as many workers as have
+    `jobs_per_worker` jobs each, since starting a pool costs seconds that a few short jobs do not repay."""
+    limit = jobs if jobs is not None else float("inf")
+    if requested:
+        return max(1, min(requested, limit))
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, limit // jobs_per_worker))
 
 
 def worker_context(*preload: str) -> multiprocessing.context.BaseContext:

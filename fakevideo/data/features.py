@@ -101,7 +101,7 @@ def extract_corpus(files: list[Path], cfg: WorldConfig, cache_dir: str | Path, n
                                  desc=f"WORLD features {config_tag(cfg)}", unit="utt"))
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(__name__)) as pool:
-                outcomes = list(tqdm(pool.map(_extract_star, jobs, chunksize=4), total=len(jobs),
+                outcomes = list(tqdm(pool.map(_extract_star, jobs), total=len(jobs),
                                      desc=f"WORLD features {config_tag(cfg)}", unit="utt"))
         reasons = {path: reason for path, reason in zip(todo, outcomes, strict=True) if reason}
         for path, reason in reasons.items():

@@ -25,6 +25,7 @@ from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
 
 PEAK_LIMIT = 0.99
+MIN_FILES_PER_WORKER = 4  # by default; a pool starts in ~3 s (torch imports, the model sent to each worker)
 
 
 class VoiceConverter:
@@ -86,7 +87,8 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
     """Convert one file or every audio file in a folder; writes `<stem>_<source>_to_<target>.wav` per input,
     labelled as synthetic (and watermarked unless `watermark` is off, e.g. for evaluation runs).
 
-    A folder runs on `num_workers` processes (None: all cores); the files written are the same either way.
+    A folder runs on `num_workers` processes (None: all cores, with at least MIN_FILES_PER_WORKER files each);
+    the files written are the same either way.
     """
     input_path, output_dir = Path(input_path), Path(output_dir)
     converter.check_speakers(source, target)
@@ -104,7 +106,7 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
         raise InputError(f"output={output_dir}: cannot create the output folder ({err.strerror})") from None
     jobs = [(path, output_dir / f"{path.stem}_{source}_to_{target}.wav", source, target, watermark) for path in files]
     progress = dict(total=len(jobs), desc=f"converting {source} -> {target}", unit="file")
-    workers = min(worker_count(num_workers), len(jobs))
+    workers = worker_count(num_workers, len(jobs), jobs_per_worker=MIN_FILES_PER_WORKER)
     if workers == 1:
         return list(tqdm((convert_one(converter, *job) for job in jobs), **progress))
     with ProcessPoolExecutor(workers, mp_context=worker_context(__name__), initializer=_start_worker,
