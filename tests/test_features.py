@@ -1,12 +1,14 @@
 """The feature cache (keys, reuse, atomic writes) and bad input handling in the corpus."""
 
 import logging
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from fakevideo.audio.io import load_audio
+from fakevideo.audio.io import load_audio, resample
 from fakevideo.audio.world import WorldConfig
 from fakevideo.data import features as features_module
 from fakevideo.data.features import cache_path, extract_corpus
@@ -26,6 +28,38 @@ def test_cache_key_changes_with_every_feature_setting_and_content(small_corpus, 
     audio, rate = sf.read(wav)
     sf.write(wav, audio * 0.5, rate)
     assert cache_path(tmp_path, DIO, wav) != base
+
+
+def test_cache_key_changes_with_the_feature_recipe(small_corpus, tmp_path, monkeypatch):
+    """Features computed by an older recipe (e.g. another resampler) are never read back as current ones."""
+    wav = small_corpus / "us1_f" / "harvard_001.wav"
+    base = cache_path(tmp_path, DIO, wav)
+    monkeypatch.setattr(features_module, "FEATURE_RECIPE", features_module.FEATURE_RECIPE + 1)
+    assert cache_path(tmp_path, DIO, wav) != base
+
+
+@pytest.mark.parametrize("orig_rate", [22050, 44100, 48000])
+def test_resampling_keeps_the_speech_band_and_removes_what_cannot_be_represented(orig_rate):
+    t = np.arange(orig_rate) / orig_rate  # one second
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    alias = (0.5 * np.sin(2 * np.pi * 10000 * t)).astype(np.float32)  # above 8 kHz: must not fold back
+    out = resample(tone + alias, orig_rate, 16000)
+    assert out.dtype == np.float32 and len(out) == round(len(t) * 16000 / orig_rate)
+    expected = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(len(out)) / 16000)).astype(np.float32)
+    middle = slice(800, len(out) - 800)  # away from the filter's edge transients
+    error = out[middle] - expected[middle]
+    assert 20 * np.log10(np.std(error) / np.std(expected[middle])) < -60
+    assert resample(tone, 16000, 16000) is tone
+
+
+def test_feature_workers_resample_without_importing_torch(tmp_path):
+    """Extraction workers load 22.05/44.1 kHz corpora without torch (seconds and ~750 MB per worker)."""
+    wav = tmp_path / "x.wav"
+    sf.write(wav, np.random.default_rng(0).normal(0, 0.1, 44100).astype(np.float32), 44100)
+    probe = (f"import sys; from fakevideo.audio.io import load_audio; from fakevideo.data import features; "
+             f"load_audio({str(wav)!r}, 16000); print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
 
 
 def test_second_extraction_reuses_cache(small_corpus, tmp_path, monkeypatch):

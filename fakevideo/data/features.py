@@ -26,11 +26,14 @@ log = logging.getLogger(__name__)
 
 SILENCE_PEAK = 1e-3  # an utterance whose loudest sample is below -60 dBFS holds no speech
 MIN_VOICED_FRAMES = 10
+# Changes whenever the same audio and settings would give other features (2: libsoxr resampling).
+FEATURE_RECIPE = 2
 
 
 def config_tag(cfg: WorldConfig) -> str:
     """A readable, unique folder name for one feature configuration."""
-    digest = hashlib.sha1(json.dumps(cfg.as_dict(), sort_keys=True).encode()).hexdigest()[:8]
+    recipe = {**cfg.as_dict(), "recipe": FEATURE_RECIPE}
+    digest = hashlib.sha1(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:8]
     return f"sr{cfg.sample_rate}_fp{cfg.frame_period:g}_mcep{cfg.mcep_dim}_{cfg.f0_method}_{digest}"
 
 
