@@ -1,5 +1,5 @@
 """Conversion speed: real-time factor of one 10 s utterance on one thread (model loaded beforehand), per stage,
-with harvest and with dio; and a folder converted serially vs by the all-core process pool.
+with harvest and with dio; and a folder converted serially vs by the all-core thread pool.
 
     PYTHONPATH=. python bench/convert.py [--model stargan_vc2] [--seconds 10] [--files 16]
 
@@ -109,11 +109,10 @@ def main() -> None:
             write_audio(folder / f"utt{index:02d}.wav", speech(3.0, corpus) * (0.5 + 0.05 * index), 16000)
         serial = best_of(lambda: convert_paths(converter, folder, scratch / "serial", *SPEAKERS, num_workers=1), 1)
         pooled = best_of(lambda: convert_paths(converter, folder, scratch / "pooled", *SPEAKERS, num_workers=None), 1)
-        print(f"folder of {args.files} x 3 s (harvest): serial {serial:.1f} s, pool of {os.cpu_count()} "
+        print(f"folder of {args.files} x 3 s (harvest): serial {serial:.1f} s, {os.cpu_count()} threads "
               f"{pooled:.1f} s = {serial / pooled:.2f}x")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS: {peak:.0f} MiB (this process), {workers:.0f} MiB (largest pool worker)")
+    print(f"peak RSS: {peak:.0f} MiB (one process: the pool's threads share the model)")
 
 
 if __name__ == "__main__":

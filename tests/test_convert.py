@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -51,7 +52,7 @@ def test_folder_conversion_writes_one_file_per_input(converter, demo_corpus, tmp
     assert sf.info(str(written[0])).samplerate == 16000
     pooled = convert_paths(converter, inputs, tmp_path / "pooled", "us2_m", "us1_f", num_workers=2)
     assert [p.name for p in pooled] == [p.name for p in written]
-    for serial, parallel in zip(written, pooled, strict=True):  # two worker processes, the same audio up to one
+    for serial, parallel in zip(written, pooled, strict=True):  # two worker threads, the same audio up to one
         # 16-bit step (one-thread workers sum the generator's convolutions in another order)
         np.testing.assert_allclose(sf.read(serial)[0], sf.read(parallel)[0], rtol=0, atol=1.5 / 32768)
         assert read_wav_label(serial).extra == read_wav_label(parallel).extra
@@ -124,3 +125,25 @@ def test_unwritable_output_folder_is_a_one_line_error_before_any_work(converter,
     blocker.write_text("not a folder")
     with pytest.raises(InputError, match="output=.*a_file/out: cannot create the output folder"):
         convert_paths(converter, demo_corpus / "us1_f" / "harvard_001.wav", blocker / "out", "us1_f", "en1_m")
+
+
+def test_folder_conversion_converts_files_concurrently(converter, demo_corpus, tmp_path, monkeypatch):
+    """Two workers hold two files at once: each conversion waits at a 2-party barrier, which a serial loop
+    (one file at a time) would never pass."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("harvard_009.wav", "harvard_010.wav", "harvard_011.wav", "harvard_012.wav"):
+        (inputs / name).write_bytes((demo_corpus / "us2_m" / name).read_bytes())
+    barrier, convert_file = threading.Barrier(2, timeout=20), converter.convert_file
+    threads_during = []
+
+    def meet_then_convert(*args):
+        barrier.wait()
+        threads_during.append(torch.get_num_threads())
+        return convert_file(*args)
+
+    monkeypatch.setattr(converter, "convert_file", meet_then_convert)
+    threads_before = torch.get_num_threads()
+    written = convert_paths(converter, inputs, tmp_path / "out", "us2_m", "us1_f", num_workers=2, watermark=False)
+    assert len(written) == 4 and all(p.is_file() for p in written)
+    assert threads_during == [1] * 4 and torch.get_num_threads() == threads_before
