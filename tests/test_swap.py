@@ -181,13 +181,18 @@ def test_finetune_adapts_reenactment_to_the_source_and_is_cached(checkpoints, fa
     swapper = build_swapper(compose("swap", overrides, tmp_path))
     task = swapper.models.tasks["reenactment"]
     source = demo / "grace_hopper" / "still.png"
-    views = finetune.source_views(swapper.preprocess(source), swapper.models.image_size)
+    faces = swapper.preprocess(source)
+    views = finetune.view_batch(faces, list(range(len(faces.frames))), swapper.models.image_size)
     batch = {"source_image": views["image"] * 2 - 1, "target_image": views["image"] * 2 - 1,
              "target_landmarks": views["landmarks"]}
     before_weights = {k: v.clone() for k, v in task.generator.state_dict().items()}
     with torch.no_grad():
         before = float(finetune.reconstruction_loss(task, batch))
+    batch_sizes, view_batch = [], finetune.view_batch
+    monkeypatch.setattr(finetune, "view_batch", lambda faces, frames, size: (batch_sizes.append(len(frames)),
+                                                                              view_batch(faces, frames, size))[1])
     summary = swapper.swap(source, target_video, tmp_path / "tuned.mp4")
+    assert batch_sizes == [2] * 24  # views are read per batch (source and target side), never all at once
     with torch.no_grad():
         after = float(finetune.reconstruction_loss(task, batch))
     assert after < 0.8 * before

@@ -63,21 +63,24 @@ def cache_file(source: Path, reenactment_sha256: str | None, settings: FinetuneS
     return cache_dir / "finetune" / f"{source.stem}-{key}.pt"
 
 
-def source_views(faces: FaceSequenceCache, size: int) -> dict[str, torch.Tensor]:
-    """Every face of the source at `size` px: images in [0, 1], landmarks, face/hair/background masks."""
+def view_batch(faces: FaceSequenceCache, frames: list[int], size: int) -> dict[str, torch.Tensor]:
+    """The source's faces at `frames`, at `size` px: images in [0, 1], landmarks, face/hair/background masks.
+
+    Read from the memory-mapped crop cache per batch, so fine-tuning on a long source video holds one batch of
+    views in memory, not every frame (1800 frames at 256 px would be 1.4 GB of float images)."""
     clip = FaceClip(identity=0, sequence=faces)
-    items = [face_item(clip, frame, size) for frame in range(len(clip))]
+    items = [face_item(clip, frame, size) for frame in frames]
     return {name: torch.stack([item[name] for item in items]) for name in items[0]}
 
 
-def self_reenactment_batch(views: dict[str, torch.Tensor], augment: FaceAugmentation, batch_size: int,
-                           generator: torch.Generator) -> dict[str, torch.Tensor]:
+def self_reenactment_batch(faces: FaceSequenceCache, size: int, augment: FaceAugmentation, batch_size: int,
+                           generator: torch.Generator, device: torch.device) -> dict[str, torch.Tensor]:
     """A batch of (source view, target view) pairs of the same face, each side augmented independently."""
-    count = len(views["image"])
     batch = {}
     for key in ("source", "target"):
-        index = torch.randint(count, (batch_size,), generator=generator)
-        image, _, landmarks = augment(views["image"][index], views["masks"][index].float(), views["landmarks"][index])
+        frames = torch.randint(len(faces.frames), (batch_size,), generator=generator).tolist()
+        views = {name: value.to(device) for name, value in view_batch(faces, frames, size).items()}
+        image, _, landmarks = augment(views["image"], views["masks"].float(), views["landmarks"])
         batch[f"{key}_image"], batch[f"{key}_landmarks"] = image * 2 - 1, landmarks
     return batch
 
@@ -88,15 +91,14 @@ def reconstruction_loss(task: ReenactmentTask, batch: dict[str, torch.Tensor]) -
     return sum(task.reconstruction_terms(task.generator(prepared["input"]), prepared).values())
 
 
-def finetune_reenactment(task: ReenactmentTask, views: dict[str, torch.Tensor], settings: FinetuneSettings,
+def finetune_reenactment(task: ReenactmentTask, faces: FaceSequenceCache, image_size: int, settings: FinetuneSettings,
                          autocast: Callable[[], AbstractContextManager] = contextlib.nullcontext) -> list[float]:
-    """Train `task.generator` in place on self-reenactment of `views`; returns the loss of every iteration.
+    """Train `task.generator` in place on self-reenactment of the source's `faces`; returns every iteration's loss.
 
     Seeded: the pair draws and the augmentation use their own generator and a forked global RNG, so the
     result depends only on the settings and the source.
     """
     device = next(task.generator.parameters()).device
-    views = {name: value.to(device) for name, value in views.items()}
     augment = FaceAugmentation(flip=0.0).to(device)  # a flip would mirror the identity's asymmetries
     optimizer = torch.optim.Adam(task.generator.parameters(), lr=settings.lr, betas=(0.5, 0.999))
     draws = torch.Generator().manual_seed(settings.seed)
@@ -105,7 +107,7 @@ def finetune_reenactment(task: ReenactmentTask, views: dict[str, torch.Tensor], 
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(settings.seed)
         for _ in tqdm(range(settings.iterations), desc="fine-tune reenactment", unit="it", leave=False):
-            batch = self_reenactment_batch(views, augment, settings.batch_size, draws)
+            batch = self_reenactment_batch(faces, image_size, augment, settings.batch_size, draws, device)
             with autocast():
                 loss = reconstruction_loss(task, batch)
             optimizer.zero_grad(set_to_none=True)
@@ -123,7 +125,7 @@ def finetuned_state(task: ReenactmentTask, source: Path, faces: FaceSequenceCach
     path = cache_file(source, reenactment_sha256, settings, cache_dir)
     if path.is_file():
         return torch.load(path, map_location="cpu", weights_only=True)
-    finetune_reenactment(task, source_views(faces, image_size), settings, autocast)
+    finetune_reenactment(task, faces, image_size, settings, autocast)
     state = {name: value.detach().cpu() for name, value in task.generator.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
