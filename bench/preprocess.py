@@ -147,8 +147,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         timings = {}
         for workers in args.workers:
-            cache = Path(scratch) / f"w{workers}"
-            runs = [run_child(args, corpus, Path(f"{cache}_{i}"), workers, args.utterances) for i in range(args.repeats)]
+            runs = [run_child(args, corpus, Path(scratch) / f"w{workers}_{i}", workers, args.utterances)
+                    for i in range(args.repeats)]
             timings[workers] = min(runs, key=lambda run: run["seconds"])
             first = timings[workers]
             pool = (f" + pool processes {first['workers_total_mib']:.0f} MiB together, largest "

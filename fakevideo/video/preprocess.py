@@ -7,7 +7,10 @@ settings; each step's file is written atomically and skipped when present, so an
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from fakevideo.video.tracking import link_tracks, main_track, missing_frames, sm
 CACHE_VERSION = 1
 DETECTIONS, SEQUENCE, CROPS = "detections.npz", "sequence.npz", "crops.npy"
 _CROP_BATCH = 16
+_DETECT_WINDOW = 4  # frames per detection thread in flight
 
 
 @dataclass(frozen=True)
@@ -96,12 +100,24 @@ def _save_npz(path: Path, **arrays: np.ndarray) -> None:
         np.savez(tmp, **arrays)
 
 
+def detect_frames(frames: Iterable[np.ndarray], detector: FaceDetector) -> Iterator[list[Face]]:
+    """The detector's faces for each frame, in order. Detectors that allow it (`frame_workers` > 1) run on a
+    thread pool over a window of a few frames per thread, so memory stays flat in the video's length."""
+    workers = getattr(detector, "frame_workers", 1)
+    if workers == 1:
+        yield from map(detector.detect, frames)
+        return
+    frames = iter(frames)
+    with ThreadPoolExecutor(workers, thread_name_prefix="detect") as pool:
+        while window := list(itertools.islice(frames, _DETECT_WINDOW * workers)):
+            yield from pool.map(detector.detect, window)
+
+
 def _detect(path: Path, detector: FaceDetector, out: Path) -> None:
     """Run the detector on every frame; store all faces flat with their frame index."""
     frame_ids, faces = [], []
     num_frames = 0
-    for num_frames, frame in enumerate(iter_frames(path), start=1):
-        found = detector.detect(frame)
+    for num_frames, found in enumerate(detect_frames(iter_frames(path), detector), start=1):
         frame_ids.extend([num_frames - 1] * len(found))
         faces.extend(found)
     _save_npz(
