@@ -1,7 +1,9 @@
-"""Pools for CPU-bound per-file work. pyworld, soxr, libsndfile and torch all release the GIL, so threads and
-processes scale alike (measured: 1.88x vs 1.87x for 2 feature workers on 2 cores). Corpus feature extraction
-uses processes, so that one bad file crashing the analysis cannot take a long run down with it; conversion of a
-folder uses threads, which share the loaded model and start at once."""
+"""How many workers, and which kind, for CPU-bound per-file work and for DataLoaders.
+
+pyworld, soxr, libsndfile, dlib and torch all release the GIL, so threads and processes scale alike (2 feature
+workers on 2 cores: 6.39 s as threads, 6.34 s as processes). Corpus feature extraction uses processes, so that
+one bad file crashing the analysis cannot take a long run down with it; folder conversion and face detection use
+threads, which share the loaded models and start at once."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from fakevideo.errors import ConfigError
 
 
 def worker_count(requested: int | None, jobs: int | None = None, jobs_per_worker: int = 1) -> int:
@@ -19,6 +23,17 @@ def worker_count(requested: int | None, jobs: int | None = None, jobs_per_worker
         return max(1, min(requested, limit))
     cores = os.cpu_count() or 1
     return max(1, min(cores, limit // jobs_per_worker))
+
+
+def loader_workers(requested: int | None, gpu: bool) -> int:
+    """DataLoader worker processes: as many as `requested`, else none when the model trains on the CPU (it already
+    uses every core: 2 workers on 2 cores made a 256 px face batch slower, 23 vs 20 ms) and up to 8 when a GPU
+    trains, one core left to the trainer, so that building batches overlaps the GPU's steps."""
+    if requested is not None:
+        if requested < 0:
+            raise ConfigError(f"data.num_workers={requested}: must be 0 or more (or null for the default)")
+        return requested
+    return min(8, max(0, (os.cpu_count() or 1) - 1)) if gpu else 0
 
 
 def worker_context(*preload: str) -> multiprocessing.context.BaseContext:

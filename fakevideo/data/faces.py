@@ -23,6 +23,7 @@ from fakevideo.data.demo_faces import build_demo_faces
 from fakevideo.data.face_augment import FaceAugmentation
 from fakevideo.data.plots import plot_face_samples
 from fakevideo.errors import ConfigError, InputError
+from fakevideo.parallel import loader_workers
 from fakevideo.video.faces import make_detector
 from fakevideo.video.masks import segmentation_masks
 from fakevideo.video.preprocess import FaceSequenceCache, PreprocessSettings, preprocess_video
@@ -124,7 +125,7 @@ class FaceDataModule(pl.LightningDataModule):
                  cache_dir: str = ".cache/fakevideo/faces", image_size: int = 128, crop_size: int = 256,
                  crop_scale: float = 1.2, detector: dict | None = None, pairing: str = "same_video",
                  augment: dict | None = None, batch_size: int = 4, samples_per_epoch: int = 10000,
-                 val_samples: int = 4, num_workers: int = 0, seed: int = 0):
+                 val_samples: int = 4, num_workers: int | None = None, seed: int = 0):
         super().__init__()
         if pairing not in PAIRINGS:
             raise ConfigError(f"data.pairing={pairing!r}: choose one of {', '.join(PAIRINGS)}")
@@ -137,7 +138,7 @@ class FaceDataModule(pl.LightningDataModule):
         self.detector_cfg = dict(detector or {"name": "dlib"})
         self.augmentation = FaceAugmentation(**augment) if augment is not None else None
         self.batch_size, self.samples_per_epoch, self.val_samples = batch_size, samples_per_epoch, val_samples
-        self.num_workers, self.seed = num_workers, seed
+        self.num_workers, self.seed = loader_workers(num_workers, gpu=torch.cuda.is_available()), seed
         self.identities: list[str] = []
         self.clips: list[FaceClip] = []
 
