@@ -15,14 +15,10 @@ from contextlib import contextmanager
 from fakevideo.errors import ConfigError
 
 
-def worker_count(requested: int | None, jobs: int | None = None, jobs_per_worker: int = 1) -> int:
-    """`requested` processes (at most one per job); when None/0, every core, but only as many workers as have
-    `jobs_per_worker` jobs each, since starting a pool costs seconds that a few short jobs do not repay."""
+def worker_count(requested: int | None, jobs: int | None = None) -> int:
+    """`requested` workers, or every core when None/0; never more than there are jobs."""
     limit = jobs if jobs is not None else float("inf")
-    if requested:
-        return max(1, min(requested, limit))
-    cores = os.cpu_count() or 1
-    return max(1, min(cores, limit // jobs_per_worker))
+    return int(max(1, min(requested or os.cpu_count() or 1, limit)))
 
 
 def loader_workers(requested: int | None, gpu: bool) -> int:
