@@ -3,8 +3,8 @@ benchmark's memory peak or thread setting never leaks into the next.
 
     python bench/run_all.py [--only preprocess convert ...] [--device cuda]
 
-Each benchmark runs with its documented defaults (bench/RESULTS.md records what they printed on the machines
-they ran on); `--device cuda` passes the GPU option to those that have one. A failing benchmark is reported and
+Each benchmark runs with its documented defaults, shortened on a CPU (bench/RESULTS.md records what they printed
+on the machines they ran on); `--device cuda` passes the GPU option to those that have one. A failing benchmark is reported and
 the rest still run; the exit status says whether any failed.
 """
 
@@ -20,12 +20,16 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ORDER = ["preprocess", "data_loading", "reference_step", "train_step", "convert", "faces", "swap"]
 HAS_DEVICE_OPTION = {"reference_step", "train_step", "faces", "swap"}
+# On a CPU the defaults would take about an hour; these sizes keep every number (bench/RESULTS.md used them).
+CPU_ARGS = {"train_step": ["--steps", "2"], "swap": ["--frames", "16"]}
 
 
 def run(name: str, device: str | None) -> bool:
     command = [sys.executable, str(BENCH / f"{name}.py")]
     if device and name in HAS_DEVICE_OPTION:
         command += ["--device", device]
+    if device in (None, "cpu"):
+        command += CPU_ARGS.get(name, [])
     print(f"\n=== {name}: {' '.join(command[1:])}", flush=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(BENCH.parent), os.environ.get("PYTHONPATH")]))}
     start = time.perf_counter()
