@@ -3,9 +3,9 @@ benchmark's memory peak or thread setting never leaks into the next.
 
     python bench/run_all.py [--only preprocess convert ...] [--device cuda]
 
-Each benchmark runs with its documented defaults, shortened on a CPU (bench/RESULTS.md records what they printed
-on the machines they ran on); `--device cuda` passes the GPU option to those that have one. A failing benchmark is reported and
-the rest still run; the exit status says whether any failed.
+Each benchmark runs with its documented defaults, shortened on a CPU (bench/RESULTS.md records what they
+printed on the machines they ran on); `--device cuda` passes the GPU option to those that have one. A failing
+benchmark is reported and the rest still run; the exit status says whether any failed.
 """
 
 from __future__ import annotations
