@@ -39,12 +39,14 @@ def transform_points(points: np.ndarray, transform: np.ndarray) -> np.ndarray:
     return homogeneous[..., :2] / homogeneous[..., 2:]
 
 
-def _to_tensor(images: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
+def _to_tensor(images: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
+    """uint8 (N, H, W, 3) -> float (N, 3, H, W) on `device`, moved as uint8 (a quarter of the bytes of float)."""
+    return torch.from_numpy(np.ascontiguousarray(images)).to(device).permute(0, 3, 1, 2).float()
 
 
 def _to_uint8(images: torch.Tensor) -> np.ndarray:
-    return images.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    """float (N, 3, H, W) in 0-255 on any device -> uint8 (N, H, W, 3) on the host, moved as uint8."""
+    return images.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
 def crop_frames(frames: np.ndarray, transforms: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:
@@ -66,8 +68,8 @@ def paste_back_batch(
     alpha = masks.float()
     # Warp premultiplied colour with the mask, so the crop's edge fades instead of darkening.
     warped = warp_affine(torch.cat([face_crops.float() * alpha, alpha], 1), inverse, (height, width))
-    blended = _to_tensor(frames).to(device) * (1 - warped[:, 3:]) + warped[:, :3]
-    return _to_uint8(blended.cpu())
+    blended = _to_tensor(frames, device) * (1 - warped[:, 3:]) + warped[:, :3]
+    return _to_uint8(blended)
 
 
 def paste_back(
