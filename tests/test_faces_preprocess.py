@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from fakevideo.data.demo_faces import build_demo_faces
-from fakevideo.errors import ConfigError, InputError
-from fakevideo.parallel import loader_workers
+from fakevideo.errors import InputError
 from fakevideo.video.crop import transform_points
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import VideoWriter, iter_frames, read_video_info
@@ -166,13 +165,3 @@ def test_threaded_detection_reads_frames_a_window_at_a_time():
     assert first == [[index] for index in range(24)]  # in order
     assert len(pulled) <= 24 + 8 and len(detector.threads) == 2
 
-
-def test_dataloader_workers_default_to_none_on_cpu_and_some_with_a_gpu(monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 16)
-    assert loader_workers(None, gpu=False) == 0  # the model already uses every core
-    assert loader_workers(None, gpu=True) == 8
-    assert loader_workers(3, gpu=False) == 3
-    monkeypatch.setattr("os.cpu_count", lambda: 1)
-    assert loader_workers(None, gpu=True) == 0  # no core to spare for a worker
-    with pytest.raises(ConfigError, match="data.num_workers=-1"):
-        loader_workers(-1, gpu=True)

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from fakevideo.data.faces import resize_face
 from fakevideo.errors import ConfigError
+from fakevideo.parallel import in_background, prefetch
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
 from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
 from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, label_video
@@ -153,23 +154,29 @@ class FaceSwapper:
 
     def _write_frames(self, source: FaceSequenceCache, target: FaceSequenceCache, target_path: Path, video: Path,
                       fps: float, expected_frames: int) -> tuple[int, int]:
-        """Stream the target's frames through the swap in batches of `batch_size` frames; (written, swapped)."""
+        """Stream the target's frames through the swap in batches of `batch_size` frames; (written, swapped).
+
+        Decoding runs ahead, and watermarking and encoding run behind, on background threads (FFmpeg releases
+        the GIL), so the models never wait for either; a batch or two of frames is in memory at a time."""
         selector = ViewSelector(source.poses[:, :2])
         face_rows = {int(t): i for i, t in enumerate(target.frames)}
         pending: list[tuple[np.ndarray, int | None]] = []
         written = swapped = 0
-        with VideoWriter(video, fps) as writer, tqdm(total=expected_frames, unit="frame", desc="swap") as bar:
+        depth = 2 * self.options.batch_size
+        with (VideoWriter(video, fps) as writer,
+              in_background(lambda frame: writer.write(self._mark(frame)), depth) as write,
+              tqdm(total=expected_frames, unit="frame", desc="swap") as bar):
             def flush() -> None:
                 nonlocal written, swapped
                 rows = [row for _, row in pending if row is not None]
                 faces = iter(self._swap_batch(source, target, selector, rows, [f for f, r in pending if r is not None]))
                 for frame, row in pending:
-                    writer.write(self._mark(next(faces) if row is not None else frame))
+                    write(next(faces) if row is not None else frame)
                 written, swapped = written + len(pending), swapped + len(rows)
                 bar.update(len(pending))
                 pending.clear()
 
-            for t, frame in enumerate(iter_frames(target_path)):
+            for t, frame in enumerate(prefetch(iter_frames(target_path), depth)):
                 pending.append((frame, face_rows.get(t)))
                 if len(pending) == self.options.batch_size:
                     flush()
