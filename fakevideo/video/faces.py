@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from fakevideo.errors import ConfigError
+from fakevideo.parallel import worker_count
 
 NUM_LANDMARKS = 68
 
@@ -109,7 +109,7 @@ class DlibDetector:
             raise ConfigError(f"detector.model: {model!r} is not one of 'hog', 'cnn'")
         if workers is not None and workers < 1:
             raise ConfigError(f"detector.workers: {workers} must be at least 1 (or null for all cores)")
-        self.frame_workers = workers or os.cpu_count() or 1
+        self.frame_workers = worker_count(workers)
         self.model = model
         self.upsample = upsample
         self.min_score = min_score
