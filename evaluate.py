@@ -10,14 +10,19 @@ from fakevideo.errors import exit_on_user_error
 from fakevideo.evaluation import evaluate_conversions
 from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
+from fakevideo.training.stored_config import build_stored, check_stored_config, machine_local_data_config
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="evaluate")
 @exit_on_user_error
 def main(cfg: DictConfig) -> None:
     task = load_task(cfg.ckpt, VoiceConversionTask)
-    data_cfg = OmegaConf.merge(OmegaConf.create(task.run_config["data"]), cfg.data or {})
-    datamodule = hydra.utils.instantiate(data_cfg)
+    # The checkpoint's data settings (speakers, features, split) with this machine's paths and worker counts,
+    # then the command line's overrides; built only if every _target_ is one the project names.
+    stored = machine_local_data_config(task.run_config.get("data") or {})
+    check_stored_config(stored, "data", cfg.ckpt)  # before OmegaConf could resolve anything in it
+    data_cfg = OmegaConf.to_container(OmegaConf.merge(stored, cfg.data or {}), resolve=True)
+    datamodule = build_stored(data_cfg, "data", cfg.ckpt)
     datamodule.setup()
     out = Path(cfg.out or Path(cfg.ckpt).parent.parent / "eval")
     result = evaluate_conversions(task, datamodule, out, cfg.speaker_similarity, cfg.prdc_k, cfg.prdc_frames)

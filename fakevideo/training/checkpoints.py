@@ -1,17 +1,20 @@
-"""Loading fakevideo checkpoints safely (tensors and plain data only: `weights_only=True`, never arbitrary
-pickles) and rebuilding the task they were saved from."""
+"""Loading fakevideo checkpoints safely and rebuilding the task they were saved from.
+
+A checkpoint is untrusted input: it is read with `weights_only=True` (tensors and plain data, never arbitrary
+pickles), its stored config may only build what the project's own configs name (`stored_config`), and the model is
+first built on the meta device and compared with the stored weights, so a config cannot make this machine allocate
+more than the checkpoint file itself holds.
+"""
 
 from __future__ import annotations
 
-import pickle
-import zipfile
 from pathlib import Path
 
-import hydra
 import torch
 
 from fakevideo.errors import CheckpointError
 from fakevideo.tasks.base import CHECKPOINT_KEY, GANTask
+from fakevideo.training.stored_config import build_stored
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -21,11 +24,26 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: no such checkpoint")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, pickle.UnpicklingError) as err:
-        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({str(err).splitlines()[0]})") from None
-    if not isinstance(checkpoint, dict) or CHECKPOINT_KEY not in checkpoint:
+    except Exception as err:  # noqa: BLE001 - a text file, a truncated zip, a refused pickle: all the file's fault
+        first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({first_line})") from None
+    info = checkpoint.get(CHECKPOINT_KEY) if isinstance(checkpoint, dict) else None
+    if not (isinstance(info, dict) and isinstance(info.get("config"), dict)
+            and isinstance(info["config"].get("model"), dict) and isinstance(checkpoint.get("state_dict"), dict)):
         raise CheckpointError(f"{path}: not a fakevideo checkpoint (written by train.py)")
     return checkpoint
+
+
+def _check_weights_fit(probe: torch.nn.Module, state_dict: dict, path: Path) -> None:
+    """The stored weights must be exactly the tensors the stored config builds (names and shapes)."""
+    expected = {name: tuple(tensor.shape) for name, tensor in probe.state_dict().items()}
+    stored = {name: tuple(tensor.shape) for name, tensor in state_dict.items() if isinstance(tensor, torch.Tensor)}
+    if len(stored) != len(state_dict):
+        raise CheckpointError(f"{path}: the stored weights hold values that are not tensors")
+    if expected != stored:
+        differing = sorted(set(expected.items()) ^ set(stored.items()))
+        raise CheckpointError(f"{path}: weights do not fit the stored model config (first difference: "
+                              f"{differing[0][0]})")
 
 
 def load_task(path: str | Path, expected: type[GANTask] = GANTask) -> GANTask:
@@ -33,16 +51,17 @@ def load_task(path: str | Path, expected: type[GANTask] = GANTask) -> GANTask:
 
     `expected` is the kind of task the caller can use (e.g. VoiceConversionTask); another is a CheckpointError.
     """
+    path = Path(path)
     checkpoint = load_checkpoint(path)
     info = checkpoint[CHECKPOINT_KEY]
-    task = hydra.utils.instantiate(info["config"]["model"])
-    if not isinstance(task, expected):
-        raise CheckpointError(f"{path}: a {info['config'].get('model_name', info['family'])} checkpoint, "
-                              f"but a {expected.__name__} is needed here")
-    try:
-        task.load_state_dict(checkpoint["state_dict"])
-    except RuntimeError as err:
-        raise CheckpointError(f"{path}: weights do not fit the stored model config ({str(err).splitlines()[0]})") \
-            from None
-    task.attach_data(info["data"], info["config"])
+    model_config = info["config"]["model"]
+    with torch.device("meta"):
+        probe = build_stored(model_config, "model", path)
+    if not isinstance(probe, expected):
+        name = info["config"].get("model_name", info.get("family"))
+        raise CheckpointError(f"{path}: a {name} checkpoint, but a {expected.__name__} is needed here")
+    _check_weights_fit(probe, checkpoint["state_dict"], path)
+    task = build_stored(model_config, "model", path)
+    task.load_state_dict(checkpoint["state_dict"])
+    task.attach_data(info.get("data") or {}, info["config"])
     return task.eval()

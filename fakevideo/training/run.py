@@ -21,6 +21,7 @@ import fakevideo.config  # noqa: F401  (registers resolvers)
 from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.training.callbacks import SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
+from fakevideo.training.cost import ModelCost
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
                         every_n_train_steps=cfg.checkpoint_every * steps, auto_insert_metric_name=False,
                         enable_version_counter=False),
         SaveLastCheckpoint(checkpoint_dir),
+        ModelCost(run_dir),
     ]
     metric, mode = optimized_metric(cfg, task)
     if metric:

@@ -1,0 +1,95 @@
+"""What the config stored in a checkpoint may build.
+
+Checkpoints travel between researchers, so the config inside one is untrusted input: Hydra would otherwise
+instantiate any importable callable it names (`builtins.open`, `numpy.savetxt`, `torch.load` with pickles on).
+A stored config may only name `_target_`s that the project's own model and data configs name; every other node
+is plain data (numbers, strings, lists, mappings), and interpolations are refused, since train.py stores resolved
+configs and an interpolation could resolve to a target or read the environment.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import hydra
+import yaml
+
+from fakevideo.config import CONF_DIR
+from fakevideo.errors import CheckpointError
+
+#: config groups whose `_target_`s a checkpoint may rebuild: the tasks, their networks, optimisers, datamodules
+TRUSTED_GROUPS = ("model", "data", "size", "experiment")
+#: Hydra's special keys a stored node may use; `_args_`, `_recursive_`, `_convert_` are never written by train.py
+ALLOWED_SPECIAL_KEYS = frozenset({"_target_", "_partial_"})
+#: data settings that belong to the machine running the command, never to the checkpoint's author: where files
+#: are written (the feature cache, the demo corpus) and how many worker processes are started
+MACHINE_LOCAL_DATA_KEYS = ("cache_dir", "demo_dir", "num_workers", "preprocess_workers")
+PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def _targets_in(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "_target_" and isinstance(value, str):
+                yield value
+            else:
+                yield from _targets_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _targets_in(item)
+
+
+@functools.cache
+def trusted_targets(conf_dir: Path = CONF_DIR) -> frozenset[str]:
+    """Every `_target_` named in the project's model, data, size and experiment configs."""
+    targets: set[str] = set()
+    for group in TRUSTED_GROUPS:
+        for path in sorted((conf_dir / group).rglob("*.yaml")):
+            targets.update(_targets_in(yaml.safe_load(path.read_text())))
+    return frozenset(targets)
+
+
+def check_stored_config(node: Any, where: str, source: str | Path) -> None:
+    """Raise a one-line CheckpointError unless `node` is plain data whose `_target_`s are all trusted."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            at = f"{where}.{key}"
+            if not isinstance(key, str):
+                raise CheckpointError(f"{source}: stored config key {at!r} is not a string")
+            if key.startswith("_") and key.endswith("_") and key not in ALLOWED_SPECIAL_KEYS:
+                raise CheckpointError(f"{source}: stored config {at} is not allowed in a checkpoint")
+            if key == "_target_" and value not in trusted_targets():
+                raise CheckpointError(f"{source}: stored config {at}={value!r} is not one of the project's "
+                                      f"models, tasks or optimisers; refusing to build it")
+            if key == "_partial_" and not isinstance(value, bool):
+                raise CheckpointError(f"{source}: stored config {at}={value!r} must be true or false")
+            check_stored_config(value, at, source)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            check_stored_config(item, f"{where}[{index}]", source)
+    elif not isinstance(node, PLAIN_SCALARS):
+        raise CheckpointError(f"{source}: stored config {where} holds a {type(node).__name__}, not plain data")
+    elif isinstance(node, str) and "${" in node:
+        raise CheckpointError(f"{source}: stored config {where}={node!r} is an interpolation; checkpoints store "
+                              f"resolved values only")
+
+
+def build_stored(node: Any, where: str, source: str | Path, **overrides: Any) -> Any:
+    """Instantiate a checked stored config node; any failure is a one-line CheckpointError naming the file."""
+    check_stored_config(node, where, source)
+    try:
+        return hydra.utils.instantiate(node, **overrides)
+    except Exception as err:  # noqa: BLE001 - whatever a foreign config breaks is the checkpoint's fault
+        cause = err
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise CheckpointError(f"{source}: the stored {where} config cannot be built ({message})") from None
+
+
+def machine_local_data_config(stored: dict) -> dict:
+    """The stored data config without the settings that belong to this machine (MACHINE_LOCAL_DATA_KEYS)."""
+    return {key: value for key, value in stored.items() if key not in MACHINE_LOCAL_DATA_KEYS}
