@@ -52,6 +52,10 @@ class VoiceConversionTask(GANTask):
         """[B, D, T] normalised MCEPs of `source` -> normalised MCEPs in `target`'s voice."""
         raise NotImplementedError
 
+    def generator_forward(self, batch: dict) -> torch.Tensor:
+        """One conversion of a training batch's crops (speaker 0 -> 1): what the cost report counts."""
+        return self.convert_normalized(batch["mcep"] if "mcep" in batch else batch["mcep_a"], 0, 1)
+
     @torch.no_grad()
     def convert_features(self, mcep: np.ndarray, f0: np.ndarray, source: str, target: str):
         """Raw MCEPs [T, D] and F0 of `source` -> raw MCEPs and F0 for `target` (what synthesis takes)."""

@@ -1,0 +1,51 @@
+"""The mean/variance baseline every voice-conversion model must beat: per speaker and per MCEP dimension,
+c'_d = (c_d - mu_src,d) / sigma_src,d * sigma_trg,d + mu_trg,d (c0, the energy, kept from the source), plus the
+log-F0 Gaussian transform every model uses. Its "training" is the corpus statistics the datamodule already
+computes, so it runs through the same trainer, checkpoints, converter and evaluation as the GANs."""
+
+from __future__ import annotations
+
+import torch
+
+from fakevideo.tasks.vc import VoiceConversionTask
+
+
+class MeanVarianceTask(VoiceConversionTask):
+    """No network and no optimiser: the conversion is the closed form on the training split's statistics.
+
+    Training consumes `iterations` batches doing nothing (Lightning counts steps by optimiser updates, and there
+    are none, so the task stops the trainer itself), then validates once; `keep_c0` keeps the source's energy.
+    """
+
+    family = "baseline"
+
+    def __init__(self, iterations: int = 1, keep_c0: bool = True, samples_to_write: int = 4):
+        super().__init__(optimizer_g=None, optimizer_d=None, iterations=iterations, samples_to_write=samples_to_write)
+        self.keep_c0 = keep_c0
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return 1
+
+    def configure_optimizers(self):
+        return None
+
+    def generator_parameters(self):
+        return []
+
+    def discriminator_parameters(self):
+        return []
+
+    def training_step(self, batch, batch_idx: int) -> None:
+        if batch_idx + 1 >= self.iterations:
+            self.trainer.should_stop = True
+
+    def convert_normalized(self, mcep: torch.Tensor, source: int, target: int) -> torch.Tensor:
+        """Normalised by the source's statistics and denormalised by the target's (convert_features), the identity
+        here is the mean/variance mapping; c0 is mapped back to the source's raw value when kept."""
+        out = mcep.clone()
+        if self.keep_c0:
+            src, trg = self.speaker_stats(self.speakers[source]), self.speaker_stats(self.speakers[target])
+            raw_c0 = mcep[:, 0] * float(src.mcep_std[0]) + float(src.mcep_mean[0])
+            out[:, 0] = (raw_c0 - float(trg.mcep_mean[0])) / float(trg.mcep_std[0])
+        return out
