@@ -1,6 +1,6 @@
-"""Swap a face onto a video with trained FSGAN checkpoints:
-`python swap.py source=IMAGE_OR_VIDEO target=VIDEO output=OUT.mp4 ckpt.reenactment=R ckpt.segmentation=S
-ckpt.completion=C ckpt.blending=B`."""
+"""Swap a face onto a video with trained FSGAN checkpoints, or with the training-free warp when none are given:
+`python swap.py source=IMAGE_OR_VIDEO target=VIDEO output=OUT.mp4 [ckpt.reenactment=R ckpt.segmentation=S
+ckpt.completion=C ckpt.blending=B] [method=fsgan|warp]`."""
 
 import hydra
 from omegaconf import DictConfig

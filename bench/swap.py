@@ -26,6 +26,7 @@ from fakevideo.provenance import embed_frame_watermark
 from fakevideo.video.crop import paste_back_batch
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import VideoWriter, iter_frames
+from fakevideo.video.masks import paste_masks
 
 SIZE = 256
 
@@ -66,7 +67,7 @@ def stage_rates(swapper: FaceSwapper, source: Path, target: Path, batch: int) ->
     masks = models.face_masks(faces, landmarks)
     frames = np.stack([next(iter_frames(target))] * len(rows))
     crops = (faces + 1) * 127.5
-    paste = models.paste_masks(masks, 0.06, 0.02)
+    paste = paste_masks(masks, 0.06, 0.02)
     transforms = np.stack([crop_to_model(tgt.crop_transforms[r], SIZE, SIZE) for r in rows])
     stages = {
         "load + resize crops": lambda: to_model_faces(tgt.crops[rows], tgt.crop_landmarks[rows], SIZE),
@@ -74,7 +75,7 @@ def stage_rates(swapper: FaceSwapper, source: Path, target: Path, batch: int) ->
         "face masks": lambda: models.face_masks(faces, landmarks),
         "completion": lambda: models.complete(faces, masks),
         "blending": lambda: models.blend(faces, faces, masks),
-        "soft masks": lambda: models.paste_masks(masks, 0.06, 0.02),
+        "soft masks": lambda: paste_masks(masks, 0.06, 0.02),
         "paste back (batched)": lambda: paste_back_batch(frames, crops, transforms, paste),
         "watermark": lambda: [embed_frame_watermark(f) for f in frames],
     }

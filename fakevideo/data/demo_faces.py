@@ -124,6 +124,22 @@ def render_clip(still: np.ndarray, homographies: np.ndarray, brightness: np.ndar
     return warped.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
+def write_frames(path: Path, frames: Sequence[np.ndarray] | np.ndarray, metadata: dict[str, str] | None = None) -> Path:
+    """Encode frames as a DEMO_FPS mp4 at `path` (atomically)."""
+    with VideoWriter(path, DEMO_FPS, metadata=metadata) as writer:
+        for frame in frames:
+            writer.write(frame)
+    return path
+
+
+def photo_clip(photo: np.ndarray, path: str | Path, num_frames: int, seed: int = 0, size: int = 256) -> Path:
+    """A `num_frames` clip at `path` of the photo's face moving as the demo clips do: a target video made from any
+    photo (tests and benchmarks on faces the demo never uses)."""
+    still, _ = make_still(photo, size)
+    homographies, _, brightness = clip_motion(seed, num_frames, size)
+    return write_frames(Path(path), render_clip(still, homographies, brightness))
+
+
 def load_demo_clip(identity: str, video: Path) -> DemoClip:
     """A written clip with the ground truth stored beside it."""
     with np.load(video.with_suffix(".npz")) as data:
@@ -166,6 +182,4 @@ def _write_clip(
     with atomic_path(stem.with_suffix(".npz")) as tmp:
         np.savez(tmp, landmarks=landmarks, homographies=homographies, roll=roll, brightness=brightness)
     metadata = {"comment": f"fakevideo demo clip: {identity}"}
-    with VideoWriter(stem.with_suffix(".mp4"), DEMO_FPS, metadata=metadata) as writer:
-        for frame in render_clip(still, homographies, brightness):
-            writer.write(frame)
+    write_frames(stem.with_suffix(".mp4"), render_clip(still, homographies, brightness), metadata)

@@ -16,7 +16,7 @@ from fakevideo.errors import CheckpointError
 from fakevideo.provenance import checkpoint_sha256
 from fakevideo.tasks.fsgan import BlendingTask, CompletionTask, FaceTask, ReenactmentTask, SegmentationTask
 from fakevideo.training.checkpoints import load_task
-from fakevideo.video.masks import FACE, segmentation_masks, soft_mask
+from fakevideo.video.masks import FACE, segmentation_masks
 
 ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentTask, "segmentation": SegmentationTask,
                                     "completion": CompletionTask, "blending": BlendingTask}
@@ -33,6 +33,8 @@ class FaceSwapModels:
 
     Without a segmentation model the face regions come from the target landmarks (the reenacted face is in
     the target's pose, so one landmark mask serves both)."""
+
+    family = "fsgan"  # provenance label's model family
 
     def __init__(self, tasks: dict[str, FaceTask], device: torch.device, checkpoints: dict[str, str] | None = None):
         self.tasks = tasks
@@ -101,11 +103,12 @@ class FaceSwapModels:
 
     @torch.no_grad()
     def swap(self, views: torch.Tensor, owners: torch.Tensor, weights: torch.Tensor, targets: torch.Tensor,
-             landmarks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+             landmarks: torch.Tensor, view_landmarks: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Swapped crops and their face masks for B target crops with (B, 68, 2) landmarks.
 
         `views` (N, 3, S, S) are source views, view n belonging to target `owners[n]` with weight `weights[n]`
-        (each target's weights sum to 1): their reenactments are averaged per target by these weights.
+        (each target's weights sum to 1): their reenactments are averaged per target by these weights. The views'
+        own landmarks (`view_landmarks`, which the warp method needs) are not an input of FSGAN's reenactment.
         """
         reenacted_views = self.reenact(views, landmarks[owners])
         reenacted = torch.zeros_like(targets).index_add_(0, owners, reenacted_views * weights[:, None, None, None])
@@ -116,9 +119,3 @@ class FaceSwapModels:
         known = 1 - target_mask * (1 - covered)
         completed = self.complete(reenacted, known)
         return self.blend(completed, targets, target_mask), target_mask
-
-    def paste_masks(self, masks: torch.Tensor, erosion: float, blur: float) -> torch.Tensor:
-        """Soft paste-back masks: eroded by `erosion` and blurred by `blur` (fractions of the crop side)."""
-        size = masks.shape[-1]
-        erosion_px = max(1, round(erosion * size)) | 1  # odd, so the kernel has a centre
-        return soft_mask(masks, erosion_px, max(blur * size, 0.5))

@@ -2,9 +2,10 @@
 head motion and expressions, muxed into one labelled, watermarked (and by default captioned) mp4.
 
 `python -m fakevideo.pipelines.fakevideo video=A.mp4 face=B.png vc.ckpt=VC vc.src_spk=a vc.trg_spk=b
-ckpt.reenactment=R ckpt.completion=C ckpt.blending=B [ckpt.segmentation=S] output=fake.mp4` (conf/fakevideo.yaml,
-which extends conf/swap.yaml). The converted audio keeps the source timing and is cut or padded to the video's
-length, so audio and video stay in sync; the written file is checked to agree within one frame.
+[ckpt.reenactment=R ckpt.completion=C ckpt.blending=B [ckpt.segmentation=S]] output=fake.mp4` (conf/fakevideo.yaml,
+which extends conf/swap.yaml; without FSGAN checkpoints the face is swapped by the training-free warp). The
+converted audio keeps the source timing and is cut or padded to the video's length, so audio and video stay in
+sync; the written file is checked to agree within one frame.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def make_fake_video(swapper: FaceSwapper, converter: VoiceConverter, video: str 
     info = read_video_info(video)
     audio = converted_track(converter, video, info, source_speaker, target_speaker)
     face_label = swapper.label(face, video)
-    label = ProvenanceLabel(f"fsgan+{converter.task.model_name}", face_label.checkpoint_sha256,
+    label = ProvenanceLabel(f"{face_label.model_family}+{converter.task.model_name}", face_label.checkpoint_sha256,
                             extra={**face_label.extra, "voice_checkpoint": converter.checkpoint_sha256,
                                    "source_speaker": source_speaker, "target_speaker": target_speaker})
     output.parent.mkdir(parents=True, exist_ok=True)

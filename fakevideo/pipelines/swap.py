@@ -1,4 +1,5 @@
-"""Face swap on video (FSGAN): the source face (image or video) onto the main face of a target video.
+"""Face swap on video: the source face (image or video) onto the main face of a target video, with trained FSGAN
+models or the training-free landmark warp (`method=warp`, `fakevideo.pipelines.warp_model`).
 
 Both files go through the cached preprocessing; the target is then decoded, swapped and encoded frame by frame
 in batches, so memory stays flat however long the video. Each target frame is reenacted from the source views
@@ -6,7 +7,9 @@ nearest its head pose (Delaunay/barycentric, `ViewSelector`), segmented, complet
 with a soft eroded mask. Frames without the target's face pass through (still watermarked, as is the whole
 file). The output carries the target's audio (or a given track), a provenance label and, by default, the
 invisible watermark; a visible caption is optional. With `finetune.iterations > 0` the reenactment generator is
-first adapted to the source by self-reenactment (`finetune`), cached per source.
+first adapted to the source by self-reenactment (`finetune`), cached per source. A swap model is either
+`FaceSwapModels` (FSGAN) or `WarpFaceModel`: both turn batches of source views and target crops into swapped crops
+and face masks.
 """
 
 from __future__ import annotations
@@ -27,13 +30,18 @@ from fakevideo.errors import ConfigError
 from fakevideo.parallel import in_background, prefetch
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
 from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
+from fakevideo.pipelines.warp_model import WarpFaceModel
 from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, label_video
 from fakevideo.provenance.caption import DEFAULT_CAPTION
 from fakevideo.video.crop import paste_back_batch
 from fakevideo.video.faces import FaceDetector, make_detector
 from fakevideo.video.io import VideoWriter, iter_frames, mux_audio, read_video_info
+from fakevideo.video.masks import paste_masks
 from fakevideo.video.preprocess import FaceSequenceCache, PreprocessSettings, preprocess_video
 from fakevideo.video.views import ViewSelector
+from fakevideo.video.warp import WarpSettings
+
+METHODS = ("auto", "fsgan", "warp")
 
 
 @dataclass(frozen=True)
@@ -95,9 +103,9 @@ def to_uint8_images(images: torch.Tensor) -> np.ndarray:
 
 
 class FaceSwapper:
-    """Swaps one source identity onto target videos with loaded FSGAN models."""
+    """Swaps one source identity onto target videos with loaded FSGAN models or the warp baseline."""
 
-    def __init__(self, models: FaceSwapModels, detector: FaceDetector, cache_dir: str | Path,
+    def __init__(self, models: FaceSwapModels | WarpFaceModel, detector: FaceDetector, cache_dir: str | Path,
                  options: SwapOptions | None = None):
         self.models, self.detector, self.cache_dir = models, detector, Path(cache_dir)
         self.options = options or SwapOptions()
@@ -109,12 +117,12 @@ class FaceSwapper:
         return preprocess_video(path, self.cache_dir, self.detector, self.settings)
 
     def label(self, source: Path, target: Path) -> ProvenanceLabel:
-        """Provenance of a swapped video: FSGAN, the reenactment checkpoint's hash, all four hashes."""
+        """Provenance of a swapped video: the method (fsgan, warp), the reenactment checkpoint's hash, all hashes."""
         hashes = self.models.checkpoints
         extra = {"checkpoints": hashes, "source": source.name, "target": target.name}
         if self.options.finetune.enabled:
             extra["finetune"] = asdict(self.options.finetune)
-        return ProvenanceLabel("fsgan", hashes.get("reenactment"), extra=extra)
+        return ProvenanceLabel(self.models.family, hashes.get("reenactment"), extra=extra)
 
     def adapt_to_source(self, source: Path, faces: FaceSequenceCache) -> None:
         """Fine-tune the reenactment generator on this source (or load its cached fine-tune), starting from the
@@ -197,12 +205,12 @@ class FaceSwapper:
             views.extend(chosen.tolist())
             weights.extend(chosen_weights.tolist())
         unique, inverse = np.unique(views, return_inverse=True)
-        view_images, _ = to_model_faces(source.crops[unique], source.crop_landmarks[unique], size)
+        view_images, view_landmarks = to_model_faces(source.crops[unique], source.crop_landmarks[unique], size)
         targets, landmarks = to_model_faces(target.crops[rows], target.crop_landmarks[rows], size)
         swapped, masks = models.swap(view_images[inverse].to(device), torch.tensor(owners, device=device),
                                      torch.tensor(weights, dtype=torch.float32, device=device),
-                                     targets.to(device), landmarks.to(device))
-        paste = models.paste_masks(masks, self.options.mask_erosion, self.options.mask_blur)
+                                     targets.to(device), landmarks.to(device), view_landmarks[inverse].to(device))
+        paste = paste_masks(masks, self.options.mask_erosion, self.options.mask_blur)
         transforms = np.stack([crop_to_model(target.crop_transforms[row], models.crop_size, size) for row in rows])
         return list(paste_back_batch(np.stack(frames), (swapped.clamp(-1, 1) + 1) * 127.5, transforms, paste))
 
@@ -213,12 +221,27 @@ class FaceSwapper:
         return embed_frame_watermark(frame) if self.options.watermark else frame
 
 
+def swap_method(cfg: DictConfig) -> str:
+    """`method`, with `auto` resolved: FSGAN when any checkpoint is given, else the training-free warp."""
+    method = cfg.get("method", "auto")
+    if method not in METHODS:
+        raise ConfigError(f"method: {method!r} is not one of {', '.join(METHODS)}")
+    if method == "auto":
+        return "fsgan" if any(cfg.ckpt.get(role) is not None for role in ROLES) else "warp"
+    return method
+
+
 def build_swapper(cfg: DictConfig) -> FaceSwapper:
-    """A FaceSwapper from a swap config (`conf/swap.yaml`): checkpoints, detector, cache and options."""
-    models = FaceSwapModels.from_checkpoints({role: cfg.ckpt.get(role) for role in ROLES}, cfg.device)
+    """A FaceSwapper from a swap config (`conf/swap.yaml`): method (checkpoints or warp), detector, cache, options."""
+    finetune = FinetuneSettings(**OmegaConf.to_container(cfg.finetune))
+    if swap_method(cfg) == "fsgan":
+        models = FaceSwapModels.from_checkpoints({role: cfg.ckpt.get(role) for role in ROLES}, cfg.device)
+    elif finetune.enabled:
+        raise ConfigError("finetune.iterations: fine-tuning adapts FSGAN's reenactment model; method=warp has none")
+    else:
+        models = WarpFaceModel(WarpSettings(**OmegaConf.to_container(cfg.warp)), device=cfg.device)
     detector_cfg = OmegaConf.to_container(cfg.detector)
     detector = make_detector(detector_cfg.pop("name"), **detector_cfg)
     options = SwapOptions(batch_size=cfg.batch_size, mask_erosion=cfg.mask.erosion, mask_blur=cfg.mask.blur,
-                          watermark=cfg.watermark, caption=cfg.caption,
-                          finetune=FinetuneSettings(**OmegaConf.to_container(cfg.finetune)))
+                          watermark=cfg.watermark, caption=cfg.caption, finetune=finetune)
     return FaceSwapper(models, detector, cfg.cache_dir, options)

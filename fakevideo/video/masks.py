@@ -63,3 +63,11 @@ def soft_mask(mask: torch.Tensor, erosion_size: int = 15, blur_sigma: float = 5.
     eroded = erosion(mask, torch.ones(erosion_size, erosion_size, dtype=mask.dtype, device=mask.device))
     kernel = 2 * int(np.ceil(3 * blur_sigma)) + 1
     return gaussian_blur2d(eroded, (kernel, kernel), (blur_sigma, blur_sigma)).clamp(0, 1)
+
+
+def paste_masks(masks: torch.Tensor, erosion: float, blur: float) -> torch.Tensor:
+    """Soft paste-back masks of (B, 1, S, S) face masks: eroded by `erosion` and blurred by `blur` (fractions of
+    the crop side), so a swapped face fades out inside its region's border."""
+    size = masks.shape[-1]
+    erosion_px = max(1, round(erosion * size)) | 1  # odd, so the kernel has a centre
+    return soft_mask(masks, erosion_px, max(blur * size, 0.5))
