@@ -26,6 +26,12 @@ class CheckpointError(FakevideoError):
     """A checkpoint that is missing, truncated, or from another model family or feature configuration."""
 
 
+def check_positive_int(key: str, value: object) -> None:
+    """ConfigError naming `key` unless `value` is an integer of at least 1 (a bool or "8" is not)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{key}={value!r}: must be a positive integer")
+
+
 def user_error(err: BaseException) -> FakevideoError | None:
     """The FakevideoError that caused `err`, if any: Hydra wraps errors raised while instantiating configs."""
     while err is not None and not isinstance(err, FakevideoError):

@@ -1,5 +1,6 @@
 """The command-line contracts of train.py and the corpus splitter, run as a user would."""
 
+import os
 import subprocess
 import sys
 
@@ -54,3 +55,14 @@ def test_bad_config_values_are_reported_without_a_traceback(tmp_path):
     for override, message in [("model=nope", "Could not find 'model/nope'"), ("nokey=1", "Could not override 'nokey'")]:
         result = run("train.py", override, f"hydra.run.dir={tmp_path}")
         assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_more_devices_than_the_machine_has_is_one_line_before_any_work(tmp_path):
+    cores = os.cpu_count()
+    result = run("train.py", "trainer=ddp", "trainer.accelerator=cpu", f"trainer.devices={cores + 97}",
+                 f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: trainer.devices={cores + 97}: this machine has {cores} CPU core(s) for trainer.accelerator=cpu; "
+        f"ask for 1 to {cores}, or -1 / 'auto' for all")
+    assert not (tmp_path / "config.yaml").exists()  # refused before any data or trainer work

@@ -1,6 +1,8 @@
 """Training through the one trainer: iterations mean generator updates, losses fall, checkpoints resume."""
 
 import csv
+import os
+import re
 
 import hydra
 import numpy as np
@@ -10,8 +12,9 @@ from conftest import run_training, train_overrides
 from omegaconf import OmegaConf, open_dict
 
 from fakevideo.config import compose
-from fakevideo.errors import CheckpointError
+from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.training.checkpoints import load_checkpoint
+from fakevideo.training.devices import check_devices
 from fakevideo.training.run import build_trainer
 
 
@@ -99,3 +102,20 @@ def test_dashboards_work_offline(tmp_path, demo_corpus, feature_cache, logger, e
     run_training(tmp_path, demo_corpus, feature_cache, "data.num_speakers=2", "iterations=2", "validate_every=2",
                  f"logger={logger}")
     assert list(tmp_path.glob(expected)), sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_device_requests_beyond_the_machine_are_config_errors(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    for accelerator, devices in [("cpu", 1), ("cpu", 2), ("cpu", "2"), ("cpu", -1), ("auto", "auto"), ("auto", 2)]:
+        check_devices(accelerator, devices)
+    for accelerator, devices, message in [
+            ("cpu", 99, "trainer.devices=99: this machine has 2 CPU core"), ("auto", 3, "has 2 CPU core"),
+            ("cpu", 0, "ask for 1 to 2"), ("cpu", [0, 2], "trainer.devices=[0, 2]"), ("cpu", "x", "must be a count"),
+            ("gpu", 1, "trainer.accelerator=gpu: this machine has no CUDA GPU")]:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            check_devices(accelerator, devices)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    check_devices("gpu", 1)
+    with pytest.raises(ConfigError, match=re.escape("trainer.devices=2: this machine has 1 CUDA GPU(s)")):
+        check_devices("auto", 2)  # Lightning's auto takes the GPU when there is one

@@ -9,6 +9,7 @@ A task is a `GANTask`: it says how many Lightning steps make one generator itera
 from __future__ import annotations
 
 import logging
+import signal
 from pathlib import Path
 
 import hydra
@@ -18,10 +19,11 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
-from fakevideo.errors import CheckpointError, ConfigError
+from fakevideo.errors import CheckpointError, ConfigError, check_positive_int
 from fakevideo.training.callbacks import SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
 from fakevideo.training.cost import ModelCost
+from fakevideo.training.devices import check_devices
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +83,31 @@ def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_
     log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
 
 
-INTEGER_KNOBS = ("seed", "iterations", "validate_every", "checkpoint_every", "width")
+POSITIVE_KNOBS = ("iterations", "validate_every", "checkpoint_every", "width")
 
 
 def check_run_knobs(cfg: DictConfig) -> None:
-    """The top-level run knobs are positive integers (seed: any integer); say which one is not."""
-    for key in INTEGER_KNOBS:
-        value = cfg.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or (key != "seed" and value < 1):
-            raise ConfigError(f"{key}={value!r}: must be a {'' if key == 'seed' else 'positive '}integer")
+    """The top-level run knobs are positive integers (seed: any integer) and the trainer asks for no more devices
+    than the machine has; say which knob is wrong before any work starts."""
+    seed = cfg.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"seed={seed!r}: must be an integer")
+    for key in POSITIVE_KNOBS:
+        check_positive_int(key, cfg.get(key))
+    check_devices(cfg.trainer.get("accelerator", "auto"), cfg.trainer.get("devices", "auto"))
+
+
+def fit(trainer: pl.Trainer, task, datamodule, ckpt_path: str | None) -> None:
+    """`trainer.fit`, except that an interrupted run, once `last.ckpt` is saved, exits as the signal's default action
+    would (130 after Ctrl-C, 143 after SIGTERM) where Lightning exits 1 and 0: a scheduler must not take a
+    pre-empted run for a finished one."""
+    try:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    except SystemExit as stop:
+        if not trainer.interrupted:
+            raise
+        signum = signal.SIGTERM if trainer.received_sigterm else signal.SIGINT
+        raise SystemExit(128 + signum) from stop
 
 
 def train(cfg: DictConfig) -> float | None:
@@ -113,7 +131,7 @@ def train(cfg: DictConfig) -> float | None:
     trainer = build_trainer(cfg, task, run_dir)
     ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
     try:
-        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        fit(trainer, task, datamodule, ckpt_path)
         log.info("checkpoints: %s", run_dir / "checkpoints")
         evaluate_at_end(cfg, task, datamodule, trainer, run_dir)
     finally:
