@@ -1,5 +1,6 @@
 """The feature cache (keys, reuse, atomic writes) and bad input handling in the corpus."""
 
+import io
 import logging
 import subprocess
 import sys
@@ -7,10 +8,12 @@ import sys
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import copy_corpus, run_training
 
 from fakevideo.audio.io import load_audio, resample
 from fakevideo.audio.world import WorldConfig
 from fakevideo.data import features as features_module
+from fakevideo.data.faces import FaceDataModule
 from fakevideo.data.features import cache_path, extract_corpus
 from fakevideo.data.vc import VCDataModule, split_utterances
 from fakevideo.errors import ConfigError, InputError
@@ -166,3 +169,47 @@ def test_two_processes_filling_one_cache_leave_one_correct_cache(small_corpus, t
     assert len(cached) == 6 and not list(tmp_path.rglob(".tmp-*"))
     reference = features_module.analyze(load_audio(files[0], 16000)[0], DIO)
     np.testing.assert_array_equal(features_module.load_features(cached[files[0]]).mcep, reference.mcep)
+
+
+@pytest.mark.parametrize("sizes,message", [
+    ({"batch_size": 0}, "data.batch_size=0: must be a positive integer"),
+    ({"batch_size": -1}, "data.batch_size=-1: must be a positive integer"),
+    ({"samples_per_epoch": 3, "batch_size": 4}, "data.samples_per_epoch=3: less than one batch of data.batch_size=4")])
+def test_impossible_loader_sizes_are_config_errors(tmp_path, sizes, message):
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        VCDataModule(None, {}, cache_dir=str(tmp_path), **sizes)
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        FaceDataModule(cache_dir=str(tmp_path), **sizes)
+    with pytest.raises(ConfigError, match="^data.crop_frames=0: must be a positive integer$"):
+        VCDataModule(None, {}, cache_dir=str(tmp_path), crop_frames=0)
+
+
+def test_a_damaged_cache_entry_is_recomputed_with_a_warning_naming_it(demo_corpus, tmp_path, caplog):
+    corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us1_f", "us2_m"), utterances=5)
+    settings = dict(root=str(corpus), features={"f0_method": "dio"}, cache_dir=str(tmp_path / "cache"), num_test=2,
+                    preprocess_workers=1)
+    VCDataModule(**settings).setup()
+    entries = sorted((tmp_path / "cache").rglob("*.npz"))
+    good = {path: path.read_bytes() for path in entries}
+    truncated, text = entries[0], entries[1]
+    truncated.write_bytes(good[truncated][: len(good[truncated]) // 2])
+    text.write_text("not features")
+    with caplog.at_level(logging.WARNING):
+        dm = VCDataModule(**settings)
+        dm.setup()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "damaged" in r.getMessage()]
+    assert sorted(w.split(": damaged feature cache entry")[0] for w in warnings) == sorted([str(truncated), str(text)])
+    assert not any("\n" in w for w in warnings)
+    assert len(dm.train_utts) + len(dm.test_utts) == 10
+    for path in (truncated, text):  # recomputed in place: the same features as before the damage
+        np.testing.assert_array_equal(features_module.load_features(path).mcep,
+                                      np.load(io.BytesIO(good[path]))["mcep"])
+
+
+def test_each_skipped_file_is_reported_once_per_training_run(small_corpus, feature_cache, tmp_path, caplog):
+    write_bad_files(small_corpus / "us1_f")
+    with caplog.at_level(logging.WARNING):
+        run_training(tmp_path / "run", small_corpus, feature_cache, "iterations=1", "validate_every=100",
+                     "evaluation.at_end=false")
+    skips = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipping")]
+    assert sorted(skips) == sorted(set(skips)) and len(skips) == 4, skips

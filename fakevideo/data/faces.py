@@ -19,6 +19,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from fakevideo.data import check_loader_knobs
 from fakevideo.data.demo_faces import build_demo_faces
 from fakevideo.data.face_augment import FaceAugmentation
 from fakevideo.data.plots import plot_face_samples
@@ -129,6 +130,7 @@ class FaceDataModule(pl.LightningDataModule):
         super().__init__()
         if pairing not in PAIRINGS:
             raise ConfigError(f"data.pairing={pairing!r}: choose one of {', '.join(PAIRINGS)}")
+        check_loader_knobs(batch_size, samples_per_epoch, val_samples=val_samples)
         if not 16 <= image_size <= crop_size:
             raise ConfigError(f"data.image_size={image_size}: must be between 16 and data.crop_size={crop_size}")
         self.root = Path(root) if root else None

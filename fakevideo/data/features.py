@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -57,6 +58,20 @@ def save_features(path: Path, feats: WorldFeatures) -> None:
 def load_features(path: Path) -> WorldFeatures:
     with np.load(path) as data:
         return WorldFeatures(f0=data["f0"], mcep=data["mcep"], ap=data["ap"])
+
+
+def load_cached(audio_path: Path, cache_file: Path, cfg: WorldConfig, min_seconds: float) -> WorldFeatures:
+    """The cached features of `audio_path`. A damaged entry (truncated by a full disk, overwritten, edited) is
+    recomputed from the audio with a warning naming it: a cache is never a reason for a run to die."""
+    try:
+        return load_features(cache_file)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+        log.warning("%s: damaged feature cache entry (%s: %s); recomputing it from %s", cache_file,
+                    type(err).__name__, err, audio_path)
+    reason = extract_one(audio_path, cache_file, cfg, min_seconds)
+    if reason:  # the audio changed since it was cached (the cache key holds its digest): it is unusable now
+        raise InputError(reason)
+    return load_features(cache_file)
 
 
 def check_usable(audio: np.ndarray, sample_rate: int, path: Path, min_seconds: float) -> None:

@@ -20,8 +20,9 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from fakevideo.audio.f0 import LogF0Stats
 from fakevideo.audio.io import list_audio_files
 from fakevideo.audio.world import WorldConfig, WorldFeatures
+from fakevideo.data import check_loader_knobs
 from fakevideo.data.demo import build_demo_corpus
-from fakevideo.data.features import extract_corpus, load_features
+from fakevideo.data.features import extract_corpus, load_cached
 from fakevideo.data.plots import plot_length_histograms
 from fakevideo.errors import ConfigError, InputError
 
@@ -181,6 +182,8 @@ class VCDataModule(pl.LightningDataModule):
                  crop_frames: int = 128, samples_per_epoch: int = 10000, val_per_speaker: int = 1,
                  num_workers: int = 0, preprocess_workers: int | None = None, pairing: bool = False):
         super().__init__()
+        check_loader_knobs(batch_size, samples_per_epoch, crop_frames=crop_frames, num_test=num_test,
+                           min_utterances=min_utterances, val_per_speaker=val_per_speaker)
         self.root = Path(root) if root else None
         self.demo_dir = Path(demo_dir)
         self.feature_cfg = WorldConfig(**features)
@@ -199,6 +202,7 @@ class VCDataModule(pl.LightningDataModule):
         self.train_utts: list[Utterance] = []
         self.test_utts: list[Utterance] = []
         self.parallel = False
+        self._usable: dict[Path, Path] | None = None
 
     @property
     def corpus_root(self) -> Path:
@@ -208,9 +212,16 @@ class VCDataModule(pl.LightningDataModule):
         """Build the demo corpus when no root is given, then fill the feature cache (idempotent)."""
         if self.root is None:
             build_demo_corpus(self.demo_dir)
-        speakers = discover_speakers(self.corpus_root, self.requested_speakers, self.num_speakers)
-        files = [f for s in speakers for f in list_audio_files(self.corpus_root / s)]
-        extract_corpus(files, self.feature_cfg, self.cache_dir, self.preprocess_workers, self.min_seconds)
+        self._extract(discover_speakers(self.corpus_root, self.requested_speakers, self.num_speakers))
+
+    def _extract(self, speakers: list[str]) -> dict[Path, Path]:
+        """{audio file: cache file} of the speakers' usable files, the cache filled once per datamodule: Lightning
+        calls prepare_data again inside fit, and setup needs the same answer, so each skip is reported once."""
+        if self._usable is None:
+            files = [f for s in speakers for f in list_audio_files(self.corpus_root / s)]
+            self._usable = extract_corpus(files, self.feature_cfg, self.cache_dir, self.preprocess_workers,
+                                          self.min_seconds)
+        return self._usable
 
     def setup(self, stage: str | None = None) -> None:
         if self.speakers:
@@ -219,8 +230,7 @@ class VCDataModule(pl.LightningDataModule):
         if self.pairing and len(speakers) != 2:
             raise ConfigError(f"data.pairing=true needs exactly 2 speakers, got {speakers} "
                               "(set data.num_speakers=2 or data.speakers=[a,b])")
-        files = [f for s in speakers for f in list_audio_files(self.corpus_root / s)]
-        cached = extract_corpus(files, self.feature_cfg, self.cache_dir, self.preprocess_workers, self.min_seconds)
+        cached = self._extract(speakers)
         by_speaker: dict[str, dict[str, tuple[Path, Path]]] = {s: {} for s in speakers}
         for path, cache in cached.items():
             by_speaker[path.parent.name][path.stem] = (path, cache)
@@ -235,7 +245,7 @@ class VCDataModule(pl.LightningDataModule):
         self.speakers = speakers
         for speaker, utts in by_speaker.items():
             for utt_id, (path, cache) in sorted(utts.items()):
-                utt = Utterance(speaker, utt_id, path, load_features(cache))
+                utt = Utterance(speaker, utt_id, path, load_cached(path, cache, self.feature_cfg, self.min_seconds))
                 (self.test_utts if utt_id in test_ids[speaker] else self.train_utts).append(utt)
         self.stats = {s: SpeakerStats.from_features([u.features for u in self.train_utts if u.speaker == s])
                       for s in speakers}
