@@ -2,8 +2,8 @@
 
 MCD = (10 / ln 10) * sqrt(2 * sum_{d>=1} (c_d - c'_d)^2) per frame; c0 (energy) is excluded. Converted and
 target utterances are aligned by DTW on c1..cD, and the mean is taken over aligned frames. Silence is excluded by
-dropping frames whose target c0 lies more than `silence_db_below_peak` under the utterance's loudest frame (WORLD
-MCEPs' c0 is the log energy), so long pauses cannot dilute the number.
+the shared speech rule on c0 (WORLD MCEPs' c0 is the log energy; see `levels.speech_mask`: within `floor_db` of the
+utterance's loud-speech percentile, so neither long pauses nor one loud burst can move the number).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from fakevideo.metrics.dtw import dtw_path
+from fakevideo.metrics.levels import SPEECH_FLOOR_DB, mcep_level_db, speech_mask
 
 MCD_CONSTANT = 10.0 / np.log(10.0) * np.sqrt(2.0)
 
@@ -21,21 +22,29 @@ def frame_mcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return MCD_CONSTANT * np.sqrt(((a[:, 1:] - b[:, 1:]) ** 2).sum(axis=1))
 
 
-def speech_frames(mcep: np.ndarray, silence_db_below_peak: float | None) -> np.ndarray:
-    """Boolean mask of frames whose c0 (log energy, nepers) is within the given dB of the loudest frame."""
-    if silence_db_below_peak is None:
+def speech_frames(mcep: np.ndarray, floor_db: float | None = SPEECH_FLOOR_DB) -> np.ndarray:
+    """Boolean mask of the speech frames of MCEPs [T, D] by their c0 (`levels.speech_mask`); all frames when
+    `floor_db` is None."""
+    if floor_db is None:
         return np.ones(len(mcep), dtype=bool)
-    level_db = 20.0 / np.log(10.0) * mcep[:, 0]
-    return level_db > level_db.max() - silence_db_below_peak
+    return speech_mask(mcep_level_db(mcep), floor_db)
+
+
+def align_speech(converted: np.ndarray, target: np.ndarray,
+                 floor_db: float | None = SPEECH_FLOOR_DB) -> tuple[np.ndarray, np.ndarray]:
+    """Frame indices into `converted` and `target` of their DTW-aligned speech frames (DTW on c1..cD), so MCD and
+    the F0 metrics compare the same frame pairs."""
+    speech_c = np.flatnonzero(speech_frames(converted, floor_db))
+    speech_t = np.flatnonzero(speech_frames(target, floor_db))
+    path = dtw_path(converted[speech_c, 1:], target[speech_t, 1:])
+    return speech_c[path[:, 0]], speech_t[path[:, 1]]
 
 
 def mel_cepstral_distortion(converted: np.ndarray, target: np.ndarray,
-                            silence_db_below_peak: float | None = 40.0) -> float:
+                            floor_db: float | None = SPEECH_FLOOR_DB) -> float:
     """MCD in dB between a converted and a target utterance (DTW-aligned on c1..cD, silent frames dropped)."""
-    keep_c, keep_t = speech_frames(converted, silence_db_below_peak), speech_frames(target, silence_db_below_peak)
-    a, b = converted[keep_c], target[keep_t]
-    path = dtw_path(a[:, 1:], b[:, 1:])
-    return float(frame_mcd(a[path[:, 0]], b[path[:, 1]]).mean())
+    index_c, index_t = align_speech(converted, target, floor_db)
+    return float(frame_mcd(converted[index_c], target[index_t]).mean())
 
 
 def mean_ci95(values: list[float] | np.ndarray) -> tuple[float, float]:

@@ -24,6 +24,7 @@ import torchaudio.functional as AF
 from scipy.ndimage import uniform_filter1d
 
 from fakevideo.errors import InputError
+from fakevideo.metrics.levels import speech_mask
 from fakevideo.provenance.spread import (
     DEFAULT_KEY,
     Detection,
@@ -40,7 +41,6 @@ MIN_SAMPLE_RATE = 16_000
 DEFAULT_STRENGTH_DB = -17.0
 STFT_SECONDS = 0.032  # analysis window for shaping; rounded up to a power of two at each rate
 ENVELOPE_SMOOTHING_HZ = 300.0  # spectral smoothing of the shaping envelope, wider than any harmonic spacing
-SPEECH_FLOOR_DB = 40.0  # detection ignores frames this far below the loudest one (pauses carry no mark)
 
 
 def _band() -> np.ndarray:
@@ -130,7 +130,7 @@ def _whitened(signal: np.ndarray) -> np.ndarray:
     spectrum = stft.forward(signal)
     envelope = stft.envelope(spectrum)
     level_db = 10.0 * np.log10(np.sum(np.abs(spectrum) ** 2, axis=0) + 1e-30)
-    speech = level_db > level_db.max() - SPEECH_FLOOR_DB
+    speech = speech_mask(level_db)  # pauses carry no mark
     keep = stft.band & speech[None, :] & (envelope > 0)
     return stft.inverse(np.where(keep, spectrum / np.where(keep, envelope, 1.0), 0), len(signal))
 

@@ -33,5 +33,5 @@ def audio_mcd_db(original: np.ndarray, marked: np.ndarray, sample_rate: int, f0_
     """
     cfg = WorldConfig(sample_rate=sample_rate, f0_method=f0_method)
     clean, noisy = analyze(original, cfg).mcep, analyze(marked, cfg).mcep
-    speech = speech_frames(clean, silence_db_below_peak=40.0)
+    speech = speech_frames(clean)
     return float(frame_mcd(clean[speech], noisy[speech]).mean())

@@ -92,8 +92,8 @@ class VoiceConversionTask(GANTask):
         so `optimized_metric=val/density` (or coverage...) can pick the best checkpoint as MCD does."""
         if not self._val_pairs:
             return
-        fake = np.concatenate([m[speech_frames(m, 40.0), 1:] for m, _ in self._val_pairs])
-        real = np.concatenate([r[speech_frames(r, 40.0), 1:] for _, r in self._val_pairs])
+        fake = np.concatenate([m[speech_frames(m), 1:] for m, _ in self._val_pairs])
+        real = np.concatenate([r[speech_frames(r), 1:] for _, r in self._val_pairs])
         if min(len(fake), len(real)) > PRDC_K:
             self.log_dict({f"val/{k}": v for k, v in prdc(real, fake, PRDC_K).items()}, sync_dist=True)
 

@@ -1,0 +1,60 @@
+"""Bursts in converted speech: the metric, the shared speech-frame rule that one burst cannot move, and MCD's
+robustness to a burst."""
+
+import numpy as np
+import pytest
+
+from fakevideo.audio.io import load_audio
+from fakevideo.audio.world import WorldConfig, analyze
+from fakevideo.metrics.bursts import burst_metrics, find_bursts
+from fakevideo.metrics.levels import speech_mask
+from fakevideo.metrics.mcd import mel_cepstral_distortion
+
+RATE = 16000
+
+
+def speech_like(seconds: float = 3.0, seed: int = 0) -> np.ndarray:
+    """Syllable-rate modulated noise at about -30 dBFS with pauses: a level contour like speech's."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    envelope = (0.3 + np.abs(np.sin(2 * np.pi * 2.5 * t))) * (t % 1.0 < 0.8)
+    return 0.03 * envelope * np.random.default_rng(seed).normal(size=len(t))
+
+
+def inject_burst(audio: np.ndarray, at_s: float, seconds: float = 0.025, level: float = 0.4) -> np.ndarray:
+    out = audio.copy()
+    start = int(at_s * RATE)
+    out[start:start + int(seconds * RATE)] += level * np.sign(np.sin(np.arange(int(seconds * RATE)) * 0.3))
+    return out
+
+
+def test_clean_speech_has_no_burst_and_a_natural_peak():
+    metrics = burst_metrics(speech_like(), RATE)
+    assert metrics["bursts_per_minute"] == 0.0 and 3.0 < metrics["peak_over_speech_db"] < 15.0
+
+
+def test_an_injected_burst_is_found_where_it_is_and_counted_once():
+    audio = inject_burst(speech_like(), at_s=1.1)
+    (burst,) = find_bursts(audio, RATE)
+    assert burst.start_s == pytest.approx(1.1, abs=0.006) and burst.duration_s == pytest.approx(0.025, abs=0.006)
+    metrics = burst_metrics(audio, RATE)
+    assert metrics["bursts_per_minute"] == pytest.approx(1 / (3.0 / 60))
+    assert metrics["peak_over_speech_db"] == pytest.approx(burst.over_speech_db) and burst.over_speech_db > 20
+    assert find_bursts(audio, RATE, margin_db=burst.over_speech_db + 1) == []
+
+
+def test_one_loud_frame_does_not_move_the_speech_frames():
+    level = np.r_[np.full(100, -90.0), np.random.default_rng(1).uniform(-45, -30, 500)]
+    with_burst = level.copy()
+    with_burst[300] = 20.0
+    np.testing.assert_array_equal(speech_mask(with_burst)[level < 0], speech_mask(level)[level < 0])
+    assert speech_mask(level)[100:].all() and not speech_mask(level)[:100].any()
+
+
+def test_mcd_of_a_file_with_a_burst_stays_within_1_db_of_the_clean_file(demo_corpus):
+    cfg = WorldConfig(f0_method="dio")
+    source = 0.01 * load_audio(demo_corpus / "us1_f" / "harvard_010.wav", RATE)[0]  # quiet, like the issue's
+    target = analyze(load_audio(demo_corpus / "us2_m" / "harvard_010.wav", RATE)[0], cfg).mcep
+    burst = inject_burst(source, at_s=len(source) / RATE / 2, level=0.4)
+    assert burst_metrics(burst, RATE)["peak_over_speech_db"] > 40
+    clean_mcd = mel_cepstral_distortion(analyze(source, cfg).mcep, target)
+    assert abs(mel_cepstral_distortion(analyze(burst, cfg).mcep, target) - clean_mcd) < 1.0
