@@ -54,7 +54,7 @@ def embedding(image: np.ndarray) -> np.ndarray:
 def test_delaunay_triangles_tile_the_hull_of_the_points():
     _, landmarks = face_crop("obama")
     points = control_points(landmarks, 0.2)
-    triangles = delaunay(points, 256)
+    triangles = delaunay(points)
     area = lambda p: 0.5 * abs(np.cross(p[1] - p[0], p[2] - p[0]))  # noqa: E731
     hull = cv2.contourArea(cv2.convexHull(points.astype(np.float32)))
     # OpenCV may leave out a sliver on a nearly straight stretch of the hull (its outer vertices are finite).
@@ -67,7 +67,7 @@ def test_piecewise_affine_reproduces_a_global_affine_warp():
     points = control_points(landmarks, 0.2)
     affine = cv2.getRotationMatrix2D((128, 128), 7, 0.9)
     moved = points @ affine[:, :2].T + affine[:, 2]
-    warped, covered = piecewise_affine(image, points, moved, delaunay(points, 256))
+    warped, covered = piecewise_affine(image, points, moved, delaunay(points), (256, 256))
     expected = cv2.warpAffine(image, affine, (256, 256), flags=cv2.INTER_LINEAR)
     inside = cv2.erode(covered.astype(np.uint8), np.ones((5, 5))) > 0
     assert inside.mean() > 0.2

@@ -47,7 +47,7 @@ class WarpFaceModel:
             view = candidates[weights_np[candidates].argmax()]
             key = view_points[view].tobytes()  # a view recurs in a batch (a still source is one view)
             if key not in triangles:
-                triangles[key] = delaunay(control_points(view_points[view], self.settings.forehead), self.crop_size)
+                triangles[key] = delaunay(control_points(view_points[view], self.settings.forehead))
             face, mask = warp_swap(views_np[view], view_points[view], target, target_points[b], self.settings,
                                    triangles[key])
             swapped.append(face)
