@@ -1,5 +1,6 @@
 """Conversion with a trained checkpoint, from Python and through the convert.py command line."""
 
+import logging
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ import torch
 from conftest import REPO
 
 from fakevideo.audio.io import load_audio
-from fakevideo.errors import CheckpointError, ConfigError, InputError
+from fakevideo.errors import CheckpointError, ConfigError, InputError, exit_on_user_error
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 from fakevideo.provenance import read_wav_label
 from fakevideo.training.checkpoints import load_checkpoint
@@ -147,3 +148,35 @@ def test_folder_conversion_converts_files_concurrently(converter, demo_corpus, t
     written = convert_paths(converter, inputs, tmp_path / "out", "us2_m", "us1_f", num_workers=2, watermark=False)
     assert len(written) == 4 and all(p.is_file() for p in written)
     assert threads_during == [1] * 4 and torch.get_num_threads() == threads_before
+
+
+def test_a_folder_with_bad_files_converts_the_rest_then_lists_the_failures_and_exits_2(converter, demo_corpus,
+                                                                                       tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("harvard_011.wav", "harvard_012.wav"):
+        (inputs / name).write_bytes((demo_corpus / "us2_m" / name).read_bytes())
+    (inputs / "a_corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    (inputs / "b_empty.wav").write_bytes(b"")
+    command = exit_on_user_error(lambda: convert_paths(converter, inputs, tmp_path / "out", "us2_m", "us1_f",
+                                                       num_workers=2, watermark=False))
+    with pytest.raises(SystemExit) as stop:
+        command()
+    assert stop.value.code == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "harvard_011_us2_m_to_us1_f.wav", "harvard_012_us2_m_to_us1_f.wav"]
+    stderr = capsys.readouterr().err
+    lines = stderr[stderr.index("error: "):].strip().splitlines()  # after the progress bar
+    assert lines[0] == f"error: 2 of 4 files could not be converted (2 written to {tmp_path / 'out'}):"
+    assert lines[1].startswith(f"  {inputs / 'a_corrupt.wav'}: cannot read audio")
+    assert lines[2].startswith(f"  {inputs / 'b_empty.wav'}: ") and len(lines) == 3
+    with pytest.raises(InputError, match="^.*b_empty.wav: "):  # a single file: its own one-line error
+        convert_paths(converter, inputs / "b_empty.wav", tmp_path / "single", "us2_m", "us1_f")
+
+
+def test_converting_a_speaker_to_itself_warns(converter, demo_corpus, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        (written,) = convert_paths(converter, demo_corpus / "us1_f" / "harvard_009.wav", tmp_path, "us1_f", "us1_f")
+    assert written.is_file()
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        "src_spk=trg_spk='us1_f': converting a speaker to itself only reconstructs the input voice"]

@@ -9,6 +9,7 @@ model; a process pool paid ~5 s of imports (torch, Lightning) before its first f
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,8 @@ from fakevideo.parallel import torch_threads, worker_count
 from fakevideo.provenance import ProvenanceLabel, checkpoint_sha256, write_wav
 from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
+
+log = logging.getLogger(__name__)
 
 PEAK_LIMIT = 0.99
 
@@ -89,10 +92,14 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
     labelled as synthetic (and watermarked unless `watermark` is off, e.g. for evaluation runs).
 
     A folder runs on `num_workers` threads (None: all cores), each file's torch work on one core; the files
-    written are the same either way (up to the order of float sums in the generator: one 16-bit step).
+    written are the same either way (up to the order of float sums in the generator: one 16-bit step). A folder's
+    unreadable or unusable files do not stop the others: every other file is written, then PartialConversion
+    lists the failures.
     """
     input_path, output_dir = Path(input_path), Path(output_dir)
     converter.check_speakers(source, target)
+    if source == target:  # one-to-one models refuse this in check_speakers; many-to-many ones accept it
+        log.warning("src_spk=trg_spk=%r: converting a speaker to itself only reconstructs the input voice", source)
     if input_path.is_dir():
         files = list_audio_files(input_path)
         if not files:
@@ -109,9 +116,36 @@ def convert_paths(converter: VoiceConverter, input_path: str | Path, output_dir:
     progress = dict(total=len(jobs), desc=f"converting {source} -> {target}", unit="file")
     workers = worker_count(num_workers, len(jobs))
     if workers == 1:
-        return list(tqdm((convert_one(converter, *job) for job in jobs), **progress))
-    with torch_threads(1), ThreadPoolExecutor(workers, thread_name_prefix="convert") as pool:
-        return list(tqdm(pool.map(lambda job: convert_one(converter, *job), jobs), **progress))
+        outcomes = list(tqdm((try_convert_one(converter, *job) for job in jobs), **progress))
+    else:
+        with torch_threads(1), ThreadPoolExecutor(workers, thread_name_prefix="convert") as pool:
+            outcomes = list(tqdm(pool.map(lambda job: try_convert_one(converter, *job), jobs), **progress))
+    written = [outcome for outcome in outcomes if isinstance(outcome, Path)]
+    failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if failed:
+        raise PartialConversion(written, failed, output_dir) if input_path.is_dir() else InputError(failed[0])
+    return written
+
+
+class PartialConversion(InputError):
+    """Some files of a folder could not be converted; every other one was written. The message lists the failures,
+    one per line; `written` and `failed` hold the outputs and the reasons."""
+
+    def __init__(self, written: list[Path], failed: list[str], output_dir: Path):
+        self.written, self.failed = written, failed
+        lines = "".join(f"\n  {reason}" for reason in failed)
+        super().__init__(f"{len(failed)} of {len(written) + len(failed)} files could not be converted "
+                         f"({len(written)} written to {output_dir}):{lines}")
+
+
+def try_convert_one(converter: VoiceConverter, path: Path, out: Path, source: str, target: str,
+                    watermark: bool) -> Path | str:
+    """`convert_one`, or the one-line reason the input cannot be converted (unreadable, empty, too short), so that
+    one bad file in a folder does not stop the others."""
+    try:
+        return convert_one(converter, path, out, source, target, watermark)
+    except InputError as err:
+        return str(err)
 
 
 def convert_one(converter: VoiceConverter, path: Path, out: Path, source: str, target: str,
