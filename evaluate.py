@@ -7,7 +7,6 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from fakevideo.errors import exit_on_user_error
-from fakevideo.evaluation import evaluate_conversions
 from fakevideo.tasks.vc import VoiceConversionTask
 from fakevideo.training.checkpoints import load_task
 from fakevideo.training.stored_config import build_stored, check_stored_config, machine_local_data_config
@@ -25,7 +24,8 @@ def main(cfg: DictConfig) -> None:
     datamodule = build_stored(data_cfg, "data", cfg.ckpt)
     datamodule.setup()
     out = Path(cfg.out or Path(cfg.ckpt).parent.parent / "eval")
-    result = evaluate_conversions(task, datamodule, out, cfg.speaker_similarity, cfg.prdc_k, cfg.prdc_frames)
+    result = task.evaluate(datamodule, out, references=cfg.references, speaker_similarity=cfg.speaker_similarity,
+                           prdc_k=cfg.prdc_k, prdc_frames=cfg.prdc_frames)
     print((out / "pairs.md").read_text())
     print("overall:", {k: round(v, 4) for k, v in result["overall"].items()})
     print(f"wrote {out}/metrics.json, per_utterance.csv, pairs.md")

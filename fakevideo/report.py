@@ -21,10 +21,13 @@ import yaml
 from matplotlib.figure import Figure
 
 from fakevideo.errors import InputError, exit_on_user_error
+from fakevideo.references import verdicts
+from fakevideo.training.cost import read_cost
 
 PREFERRED_METRICS = ("mcd", "mcd_ci95", "f0_rmse", "f0_corr", "vuv_error", "msd", "precision", "recall",
                      "density", "coverage", "speaker_similarity_target", "speaker_similarity_source")
 CURVES = ("train/g_total", "train/g_cycle", "train/d_total", "val/mcd")
+COST_COLUMNS = ("generator_parameters", "gflop_per_iteration")
 
 
 def read_overrides(job: Path) -> dict[str, str]:
@@ -57,6 +60,27 @@ def read_metrics(job: Path) -> dict[str, float]:
             if key.startswith("val/")}
 
 
+def read_comparisons(job: Path) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
+    """The job's verdicts against the references (e.g. vs_baseline_meanvar: "mcd better, sim tie") and the
+    references' own overall metrics, from its test-split evaluation."""
+    path = job / "eval" / "metrics.json"
+    result = json.loads(path.read_text()) if path.is_file() else {}
+    return verdicts(result), result.get("references", {})
+
+
+def reference_rows(references: list[dict[str, dict[str, float]]], jobs: list[str]) -> list[dict]:
+    """One row per reference (unconverted source, baseline), or one per job when the jobs' data differ."""
+    rows, seen = [], []
+    for job, job_references in zip(jobs, references, strict=True):
+        for name, overall in job_references.items():
+            if (name, overall) not in seen:
+                seen.append((name, overall))
+                rows.append({"job": f"reference: {name}", "reference_for": job, **overall})
+    if len({row["job"] for row in rows}) == len(rows):  # the same data in every job: one row per reference
+        rows = [{k: v for k, v in row.items() if k != "reference_for"} for row in rows]
+    return rows
+
+
 def find_jobs(sweep_dir: Path) -> list[Path]:
     jobs = sorted(p.parent.parent for p in sweep_dir.rglob(".hydra/overrides.yaml"))
     if not jobs:
@@ -70,10 +94,14 @@ def collect(sweep_dir: Path) -> tuple[list[str], list[str], list[dict]]:
     overrides = [read_overrides(job) for job in jobs]
     all_keys = sorted({k for o in overrides for k in o})
     swept = [k for k in all_keys if len({o.get(k) for o in overrides}) > 1] or all_keys
-    rows = []
+    rows, references = [], []
     for job, job_overrides in zip(jobs, overrides, strict=True):
+        job_verdicts, job_references = read_comparisons(job)
+        cost = {k: v for k, v in read_cost(job).items() if k in COST_COLUMNS}
         rows.append({"job": str(job.relative_to(sweep_dir)), **{k: job_overrides.get(k, "") for k in swept},
-                     **read_metrics(job)})
+                     **read_metrics(job), **job_verdicts, **cost})
+        references.append(job_references)
+    rows += reference_rows(references, [row["job"] for row in rows])
     present = {k for row in rows for k in row}
     metrics = [m for m in PREFERRED_METRICS if m in present]
     metrics += sorted(present - set(metrics) - set(swept) - {"job"})
@@ -97,11 +125,12 @@ def _axis_values(values: list[str]) -> tuple[np.ndarray | list[str], bool]:
 
 def plot_metric_vs_axes(swept: list[str], metrics: list[str], rows: list[dict], out: Path) -> list[Path]:
     written = []
-    for metric in metrics[:4]:
+    numeric = [m for m in metrics if all(isinstance(row[m], float | int) for row in rows if m in row)]
+    for metric in numeric[:4]:
         figure = Figure(figsize=(4.5 * len(swept), 3.5), tight_layout=True)
         for index, key in enumerate(swept, start=1):
             axis = figure.add_subplot(1, len(swept), index)
-            points = [(row[key], row[metric]) for row in rows if metric in row]
+            points = [(row[key], row[metric]) for row in rows if metric in row and key in row]  # not references
             xs, numeric = _axis_values([p[0] for p in points])
             ys = [p[1] for p in points]
             if numeric:

@@ -61,7 +61,11 @@ def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
     assert report.returncode == 0, report.stderr[-2000:]
     lines = [line for line in report.stdout.splitlines() if line.startswith("|")]
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    assert "data.sample_rate" in header and "mcd" in header
+    assert "data.sample_rate" in header and "mcd" in header and "vs_baseline_meanvar" in header
+    assert "gflop_per_iteration" in header
+    references = [line for line in lines if line.startswith("| reference: ")]
+    assert len(references) == 2 * 2  # the source and the baseline, at each sample rate
+    lines = [line for line in lines if line not in references]
     assert len(lines) == 2 + 2
     assert {line.split("|")[header.index("data.sample_rate") + 1].strip() for line in lines[2:]} == {"16000", "22050"}
     out = sweep / "report"

@@ -65,11 +65,14 @@ class VoiceConversionTask(GANTask):
         converted = trg_stats.denormalize(y[0].float().cpu().numpy().T)
         return converted.astype(np.float32), convert_f0(f0, src_stats.logf0, trg_stats.logf0)
 
-    def evaluate(self, datamodule, out_dir, **options) -> dict:
+    def evaluate(self, datamodule, out_dir, references: bool = True, **options) -> dict:
+        """Test-split metrics; with `references`, also of the unconverted source and the mean/variance baseline,
+        and whether this model beats them."""
         from fakevideo.evaluation import evaluate_conversions
+        from fakevideo.references import evaluate_with_references
 
         self.eval()
-        return evaluate_conversions(self, datamodule, out_dir, **options)
+        return (evaluate_with_references if references else evaluate_conversions)(self, datamodule, out_dir, **options)
 
     # -- validation -------------------------------------------------------------------------------------
     def validation_step(self, item: dict, index: int) -> None:
