@@ -34,6 +34,7 @@ from fakevideo.pipelines.warp_model import WarpFaceModel
 from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, label_video
 from fakevideo.provenance.caption import DEFAULT_CAPTION
 from fakevideo.video.crop import paste_back_batch
+from fakevideo.video.face_choice import MAIN, parse_face_choice
 from fakevideo.video.faces import FaceDetector, make_detector
 from fakevideo.video.io import VideoWriter, iter_frames, mux_audio, read_video_info
 from fakevideo.video.masks import paste_masks
@@ -47,7 +48,7 @@ METHODS = ("auto", "fsgan", "warp")
 @dataclass(frozen=True)
 class SwapOptions:
     """Inference knobs: frames per batch, paste-mask erosion and blur (fractions of the crop side), marks,
-    per-source fine-tuning."""
+    per-source fine-tuning, which face of the target to replace (`fakevideo.video.face_choice`)."""
 
     batch_size: int = 8
     mask_erosion: float = 0.06
@@ -56,6 +57,7 @@ class SwapOptions:
     caption: bool = False
     caption_text: str = DEFAULT_CAPTION
     finetune: FinetuneSettings = field(default_factory=FinetuneSettings)
+    target_face: str | int | Path = MAIN
 
     def __post_init__(self):
         if self.batch_size < 1:
@@ -112,9 +114,9 @@ class FaceSwapper:
         self.settings = PreprocessSettings(crop_size=models.crop_size, crop_scale=models.crop_scale)
         self._base_reenactment: dict[str, torch.Tensor] | None = None  # weights before any fine-tuning
 
-    def preprocess(self, path: str | Path) -> FaceSequenceCache:
-        """The cached main face sequence of a video or image, cropped as the models were trained."""
-        return preprocess_video(path, self.cache_dir, self.detector, self.settings)
+    def preprocess(self, path: str | Path, face: str | int | Path = MAIN) -> FaceSequenceCache:
+        """The cached sequence of a video's (or image's) main or chosen face, cropped as the models were trained."""
+        return preprocess_video(path, self.cache_dir, self.detector, self.settings, face)
 
     def label(self, source: Path, target: Path) -> ProvenanceLabel:
         """Provenance of a swapped video: the method (fsgan, warp), the reenactment checkpoint's hash, all hashes."""
@@ -144,7 +146,7 @@ class FaceSwapper:
         """Write `output`: the target video with the source's face, the target's audio (or `audio`), labelled."""
         source, target, output = Path(source), Path(target), Path(output)
         start = time.perf_counter()
-        source_faces, target_faces = self.preprocess(source), self.preprocess(target)
+        source_faces, target_faces = self.preprocess(source), self.preprocess(target, self.options.target_face)
         self.adapt_to_source(source, source_faces)
         info = read_video_info(target)
         audio = audio if audio is not None else (target if info.has_audio else None)
@@ -243,5 +245,6 @@ def build_swapper(cfg: DictConfig) -> FaceSwapper:
     detector_cfg = OmegaConf.to_container(cfg.detector)
     detector = make_detector(detector_cfg.pop("name"), **detector_cfg)
     options = SwapOptions(batch_size=cfg.batch_size, mask_erosion=cfg.mask.erosion, mask_blur=cfg.mask.blur,
-                          watermark=cfg.watermark, caption=cfg.caption, finetune=finetune)
+                          watermark=cfg.watermark, caption=cfg.caption, finetune=finetune,
+                          target_face=parse_face_choice(cfg.target_face))
     return FaceSwapper(models, detector, cfg.cache_dir, options)

@@ -2,6 +2,8 @@
 
 The cache lives in `<cache_dir>/<stem>-<key>/`, the key hashing the file's bytes, the detector and the
 settings; each step's file is written atomically and skipped when present, so an interrupted run resumes.
+A face other than the main one (`fakevideo.video.face_choice`) shares the detections and keeps its sequence and
+crops in a sub-folder named after the choice.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import numpy as np
 from fakevideo.atomic import atomic_path
 from fakevideo.errors import InputError
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
+from fakevideo.video.face_choice import MAIN, choose_track
 from fakevideo.video.faces import Face, FaceDetector
 from fakevideo.video.io import iter_frames, read_video_info
 from fakevideo.video.pose import head_pose
-from fakevideo.video.tracking import link_tracks, main_track, missing_frames, smooth_track
+from fakevideo.video.tracking import link_tracks, missing_frames, smooth_track
 
 CACHE_VERSION = 1
 DETECTIONS, SEQUENCE, CROPS = "detections.npz", "sequence.npz", "crops.npy"
@@ -139,13 +142,14 @@ def _load_detections(path: Path) -> list[list[Face]]:
     return per_frame
 
 
-def _sequence(video: Path, detections: Path, settings: PreprocessSettings, out: Path) -> None:
-    """Track, smooth and crop the main face; derive crop landmarks and head pose."""
+def _sequence(video: Path, detections: Path, settings: PreprocessSettings, out: Path, face: str | int | Path,
+              detector: FaceDetector) -> None:
+    """Track, smooth and crop the chosen face; derive crop landmarks and head pose."""
     per_frame = _load_detections(detections)
     tracks = link_tracks(per_frame, settings.iou_threshold, settings.max_gap)
-    track = main_track(tracks)
-    if track is None:
+    if not tracks:
         raise InputError(f"{video}: no face found in any of its {len(per_frame)} frames")
+    track = choose_track(tracks, face, video, detector)
     track = smooth_track(track, settings.smooth_window, settings.smooth_order)
     info = read_video_info(video)
     transforms = np.array(
@@ -192,21 +196,34 @@ def _crops(video: Path, sequence: FaceSequenceCache, size: int, out: Path) -> No
         del crops
 
 
+def face_folder(directory: Path, face: str | int | Path) -> Path:
+    """Where the sequence of the chosen face lives: the cache folder itself for the main face."""
+    if face == MAIN:
+        return directory
+    key = f"photo-{file_hash(face)[:16]}" if isinstance(face, Path) else f"track{face}" if isinstance(face, int) \
+        else face
+    return directory / f"face-{key}"
+
+
 def preprocess_video(
     path: str | Path,
     cache_dir: str | Path,
     detector: FaceDetector,
     settings: PreprocessSettings | None = None,
+    face: str | int | Path = MAIN,
 ) -> FaceSequenceCache:
-    """Preprocess a video (or image) for FSGAN, reusing every cached step; InputError if it shows no face."""
+    """Preprocess a video (or image) for FSGAN, reusing every cached step; InputError if it shows no face.
+
+    `face` picks the face when there are several (`fakevideo.video.face_choice.parse_face_choice`)."""
     path, settings = Path(path), settings or PreprocessSettings()
     read_video_info(path)  # fails early, in one line, on missing or corrupt files
     directory = cache_directory(path, Path(cache_dir), detector, settings)
     if not (directory / DETECTIONS).is_file():
         _detect(path, detector, directory / DETECTIONS)
-    if not (directory / SEQUENCE).is_file():
-        _sequence(path, directory / DETECTIONS, settings, directory / SEQUENCE)
-    sequence = FaceSequenceCache.load(directory)
-    if not (directory / CROPS).is_file():
-        _crops(path, sequence, settings.crop_size, directory / CROPS)
+    folder = face_folder(directory, face)
+    if not (folder / SEQUENCE).is_file():
+        _sequence(path, directory / DETECTIONS, settings, folder / SEQUENCE, face, detector)
+    sequence = FaceSequenceCache.load(folder)
+    if not (folder / CROPS).is_file():
+        _crops(path, sequence, settings.crop_size, folder / CROPS)
     return sequence
