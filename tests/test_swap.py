@@ -11,7 +11,7 @@ from conftest import REPO
 
 from fakevideo.audio.io import load_audio
 from fakevideo.config import compose
-from fakevideo.errors import CheckpointError
+from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import FaceSwapModels
 from fakevideo.pipelines.fakevideo import sync_error
@@ -281,3 +281,37 @@ def test_fake_video_command_makes_one_synced_mp4_with_the_converted_voice(
     x0, y0, x1, y1, _ = caption_box((info.height, info.width))
     caption = next(iter_frames(fake))[y0:y1, x0:x1]
     assert (caption.max(axis=2) < 40).mean() > 0.5 and (caption.min(axis=2) > 200).any()  # white on black
+
+
+# -- output: labelled before it is visible -------------------------------------------------------------------
+
+
+def test_swap_into_a_folder_or_failing_to_label_leaves_nothing_unlabelled(face_dirs, target_video, tmp_path,
+                                                                          monkeypatch):
+    """The target has no audio, so the swapped frames would be the output itself: they must never reach a
+    user-visible path before their label is in them, whatever fails (the warp needs no checkpoints)."""
+    from fakevideo.pipelines.warp_model import WarpFaceModel
+    from fakevideo.provenance import video as video_labels
+
+    demo, cache = face_dirs
+    silent = target_video.parent / "silent.mp4"
+    swapper = FaceSwapper(WarpFaceModel(), DlibDetector(upsample=0), cache, SwapOptions(batch_size=4))
+    source = demo / "grace_hopper" / "still.png"
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match=f"^output={folder}: is a folder; name the video file to write"):
+        swapper.swap(source, silent, folder)
+    assert not list(folder.iterdir())
+
+    def broken_labelling(path, label):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(video_labels, "label_video", broken_labelling)
+    with pytest.raises(OSError, match="disk full"):
+        swapper.swap(source, silent, folder / "swapped.mp4")
+    assert not list(folder.iterdir())  # no video, no sidecar, no scratch folder
+    monkeypatch.undo()
+    summary = swapper.swap(source, silent, folder / "swapped.mp4")
+    assert sorted(p.name for p in folder.iterdir()) == ["swapped.mp4", "swapped.mp4.provenance.json"]
+    assert summary.frames == 19 and not read_video_info(folder / "swapped.mp4").has_audio
+    assert read_video_label(folder / "swapped.mp4").extra["target"] == "silent.mp4"

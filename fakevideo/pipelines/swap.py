@@ -14,8 +14,6 @@ and face masks.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +29,7 @@ from fakevideo.parallel import in_background, prefetch
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
 from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
 from fakevideo.pipelines.warp_model import WarpFaceModel
-from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, label_video
+from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, labelled_video
 from fakevideo.provenance.caption import DEFAULT_CAPTION
 from fakevideo.video.crop import paste_back_batch
 from fakevideo.video.face_choice import MAIN, parse_face_choice
@@ -145,21 +143,22 @@ class FaceSwapper:
              label: ProvenanceLabel | None = None) -> SwapSummary:
         """Write `output`: the target video with the source's face, the target's audio (or `audio`), labelled."""
         source, target, output = Path(source), Path(target), Path(output)
+        if output.is_dir():
+            raise ConfigError(f"output={output}: is a folder; name the video file to write, e.g. "
+                              f"output={output / 'swapped.mp4'}")
         start = time.perf_counter()
         source_faces, target_faces = self.preprocess(source), self.preprocess(target, self.options.target_face)
         self.adapt_to_source(source, source_faces)
         info = read_video_info(target)
         audio = audio if audio is not None else (target if info.has_audio else None)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.stem}-") as scratch:
-            video = Path(scratch) / "video.mp4"
+        with labelled_video(output, label or self.label(source, target)) as labelled:  # renamed once labelled
+            video = labelled.with_name("frames.mp4")
             frames, swapped = self._write_frames(source_faces, target_faces, target, video, info.fps,
                                                  info.num_frames)
             if audio is not None:
-                mux_audio(video, audio, output)
+                mux_audio(video, audio, labelled)
             else:
-                shutil.move(video, output)
-        label_video(output, label or self.label(source, target))
+                video.replace(labelled)
         return SwapSummary(output, frames, swapped, time.perf_counter() - start)
 
     def _write_frames(self, source: FaceSequenceCache, target: FaceSequenceCache, target_path: Path, video: Path,

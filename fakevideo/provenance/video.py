@@ -1,13 +1,18 @@
 """Video labels: MP4 `comment`/`description` tags written with PyAV, plus a `<file>.provenance.json` sidecar.
 
 Writers that open their own output container pass `video_metadata(label)` to `container.metadata.update`
-before muxing; `label_video` labels a finished file by remuxing it (no re-encode).
+before muxing; `label_video` labels a finished file by remuxing it (no re-encode); `labelled_video` gives a
+pipeline a scratch path whose video reaches the output path only once labelled.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -59,6 +64,25 @@ def label_video(path: str | Path, label: ProvenanceLabel) -> None:
                 target.mux(packet)
     sidecar = json.dumps(json.loads(label.to_json()), indent=2, sort_keys=True) + "\n"
     write_bytes(sidecar_path(path), sidecar.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def labelled_video(path: str | Path, label: ProvenanceLabel) -> Iterator[Path]:
+    """Yield a path to write a generated video to, in a hidden scratch folder beside `path`. When the block ends
+    the video is labelled (tags and sidecar), its tags are read back and compared with `label`, and only then are
+    video and sidecar renamed to `path`: nothing generated reaches a user-visible path before its label is in it,
+    and a failure anywhere leaves nothing behind (an older `path` stays as it was)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}-") as scratch:
+        video = Path(scratch) / f"labelled{path.suffix}"
+        yield video
+        label_video(video, label)
+        with _open(video) as container:
+            if container.metadata.get(LABEL_TAG) != label.to_json():
+                raise InputError(f"{path}: this container format does not keep the provenance label; write an .mp4")
+        os.replace(video, path)
+        os.replace(sidecar_path(video), sidecar_path(path))
 
 
 def read_video_label(path: str | Path) -> ProvenanceLabel | None:
