@@ -20,11 +20,17 @@ def test_train_command_line_contract(demo_corpus, tmp_path):
     corpus = copy_corpus(demo_corpus, tmp_path / "corpus", ("us3_m", "ek4_f"))
     out = tmp_path / "out"
     result = run("train.py", "model=stargan_vc", f"data.root={corpus}", "iterations=2", f"hydra.run.dir={out}",
-                 f"data.cache_dir={tmp_path / 'cache'}", "data.num_test=2")
+                 f"data.cache_dir={tmp_path / 'cache'}", "data.num_test=2", "log_progress_every_s=0")
     assert result.returncode == 0, result.stderr[-3000:]
     checkpoint = load_checkpoint(out / "checkpoints" / "last.ckpt")
     assert checkpoint["fakevideo"]["data"]["speakers"] == ["ek4_f", "us3_m"]
     assert checkpoint["global_step"] == 4
+    # What the user sees (not a terminal here): progress in iterations, a closing summary, no third-party noise.
+    console = result.stdout + result.stderr
+    assert "iteration 2/2 (100%)" in result.stdout and "Epoch" not in console
+    assert f"run finished: {out}" in result.stdout and "test split: MCD" in result.stdout
+    for noise in ("LeafSpec", "Tip:", "pkg_resources", "weights_only", "Using ModelCheckpoint"):
+        assert noise not in console, noise
 
 
 def test_train_reports_bad_input_in_one_line(tmp_path):

@@ -19,11 +19,11 @@ class SaveLastCheckpoint(pl.Callback):
         self.path = Path(dirpath) / "last.ckpt"
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        trainer.save_checkpoint(self.path)
+        trainer.save_checkpoint(self.path, weights_only=False)  # full state: resumable
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         if isinstance(exception, KeyboardInterrupt | SIGTERMException):
-            trainer.save_checkpoint(self.path)
+            trainer.save_checkpoint(self.path, weights_only=False)
             rank_zero_info(f"interrupted at iteration {pl_module.iteration}: saved {self.path}")
 
 

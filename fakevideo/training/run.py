@@ -24,6 +24,8 @@ from fakevideo.training.callbacks import SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
 from fakevideo.training.cost import ModelCost
 from fakevideo.training.devices import check_devices
+from fakevideo.training.progress import IterationProgress
+from fakevideo.training.summary import run_summary
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,8 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
         # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=metric, mode=mode,
                                          save_top_k=1, auto_insert_metric_name=False, enable_version_counter=False))
+    if cfg.trainer.get("enable_progress_bar", True):
+        callbacks.append(IterationProgress(cfg.get("log_progress_every_s", 60.0)))
     callbacks += [hydra.utils.instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
     loggers = [hydra.utils.instantiate(node) for node in cfg.logger.values()]
     return hydra.utils.instantiate(
@@ -69,18 +73,27 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
         check_val_every_n_epoch=None)
 
 
-def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_dir: Path) -> None:
+def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_dir: Path) -> dict | None:
     """Test-split evaluation of the final model into <run_dir>/eval, also logged as test/* metrics."""
     evaluation = cfg.get("evaluation") or {}
     if not evaluation.get("at_end") or not trainer.is_global_zero:
-        return
+        return None
     summary = task.evaluate(datamodule, run_dir / "eval", **{k: v for k, v in evaluation.items() if k != "at_end"})
     if summary is None:
-        return
+        return None
     for logger in trainer.loggers:
         logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
         logger.save()
     log.info("test-split metrics: %s", run_dir / "eval" / "metrics.json")
+    return summary
+
+
+def best_checkpoint(trainer: pl.Trainer) -> tuple[str, str, float] | None:
+    """(path, metric, score) of the checkpoint kept by `optimized_metric`, if one was kept."""
+    for callback in trainer.checkpoint_callbacks:
+        if callback.monitor and callback.best_model_path and callback.best_model_score is not None:
+            return callback.best_model_path, callback.monitor, float(callback.best_model_score)
+    return None
 
 
 POSITIVE_KNOBS = ("iterations", "validate_every", "checkpoint_every", "width")
@@ -102,7 +115,7 @@ def fit(trainer: pl.Trainer, task, datamodule, ckpt_path: str | None) -> None:
     would (130 after Ctrl-C, 143 after SIGTERM) where Lightning exits 1 and 0: a scheduler must not take a
     pre-empted run for a finished one."""
     try:
-        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)  # tensors, no pickles
     except SystemExit as stop:
         if not trainer.interrupted:
             raise
@@ -132,8 +145,9 @@ def train(cfg: DictConfig) -> float | None:
     ckpt_path = resolve_ckpt_path(cfg.get("ckpt_path"), run_dir / "checkpoints")
     try:
         fit(trainer, task, datamodule, ckpt_path)
-        log.info("checkpoints: %s", run_dir / "checkpoints")
-        evaluate_at_end(cfg, task, datamodule, trainer, run_dir)
+        evaluation = evaluate_at_end(cfg, task, datamodule, trainer, run_dir)
+        if trainer.is_global_zero:
+            print(run_summary(run_dir, best_checkpoint(trainer), evaluation), flush=True)
     finally:
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):  # one wandb run per sweep job

@@ -1,0 +1,45 @@
+"""Silence other libraries' known, harmless console noise, and nothing else.
+
+Each entry names one message that no fakevideo user can act on; every warning of ours and every unknown one still
+shows. Installed on import of the package, so the entry points, tests and worker processes all get it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+#: warnings.warn messages (regular expressions matched at the start of the message) and why each is harmless
+KNOWN_WARNINGS = (
+    # Lightning's pytree helper builds torch's deprecated LeafSpec; fixed upstream, nothing to do here.
+    r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+    # Lightning explains at length how to checkpoint pre-optimisation weights; the GAN loop wants post-step ones.
+    r"Using ModelCheckpoint with manual optimization and every_n_train_steps",
+    # webrtcvad (via resemblyzer) and face-recognition-models import pkg_resources; setuptools is pinned for them.
+    r"pkg_resources is deprecated as an API",
+)
+
+#: log records (message prefixes) of other libraries' loggers that advertise rather than inform
+KNOWN_LOG_MESSAGES = {
+    "pytorch_lightning.utilities.rank_zero": ("💡 Tip:",),
+    "lightning_fabric.utilities.rank_zero": ("💡 Tip:",),
+}
+
+
+class _DropMessages(logging.Filter):
+    def __init__(self, prefixes: tuple[str, ...]):
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefixes)
+
+
+def silence_known_noise() -> None:
+    """Install the filters (idempotent)."""
+    for message in KNOWN_WARNINGS:
+        warnings.filterwarnings("ignore", message=message)
+    for name, prefixes in KNOWN_LOG_MESSAGES.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropMessages) for f in logger.filters):
+            logger.addFilter(_DropMessages(prefixes))

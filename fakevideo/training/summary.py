@@ -1,0 +1,34 @@
+"""The few lines a run prints when it ends: where its files are and whether it worked, so nobody has to open a
+CSV to find out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: test-split metrics worth a headline: (key in the evaluation's `overall`, label, format)
+HEADLINE_METRICS = (
+    ("mcd", "MCD", "{:.2f} dB"),
+    ("speaker_similarity_target", "speaker similarity to target", "{:.3f}"),
+    ("speaker_similarity_source", "to source", "{:.3f}"),
+)
+
+
+def headline(overall: dict) -> str:
+    """`MCD 9.12 dB, speaker similarity to target 0.712, to source 0.640` from an evaluation's overall metrics."""
+    return ", ".join(f"{label} {fmt.format(overall[key])}" for key, label, fmt in HEADLINE_METRICS
+                     if overall.get(key) is not None)
+
+
+def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: dict | None) -> str:
+    """The closing block: run folder, checkpoints (with the best one's metric), the test split's headline next to
+    each reference's (unconverted source, mean/variance baseline) and where the details are."""
+    lines = [f"run finished: {run_dir}", f"  checkpoints: {run_dir / 'checkpoints' / 'last.ckpt'}"]
+    if best is not None:
+        path, metric, score = best
+        lines.append(f"  best by {metric} ({score:.4g}): {path}")
+    if evaluation is not None:
+        lines.append(f"  test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}")
+        for name, overall in (evaluation.get("references") or {}).items():
+            lines.append(f"  {name}: {headline(overall)}")
+        lines.append(f"  details: {run_dir / 'eval'}")
+    return "\n".join(lines)
