@@ -1,6 +1,7 @@
 """What every voice-conversion recipe shares on top of the GAN loop: the corpus it was trained on (speakers,
 feature settings, statistics, carried in every checkpoint so conversion needs no corpus), and validation that
-converts held-out utterances, writes and logs the audio, and measures MCD (against parallel targets) and PRDC."""
+converts held-out utterances, writes and logs the audio, and measures MCD (against parallel targets), PRDC and
+whether the converted voices are closer to the target speakers than to the sources (`speaker_check`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from pytorch_lightning.utilities.rank_zero import rank_zero_warn
 
 from fakevideo.audio.f0 import convert_f0
+from fakevideo.audio.loudness import follow_level
 from fakevideo.audio.world import WorldConfig, synthesize
 from fakevideo.data.vc import SpeakerStats
 from fakevideo.metrics.mcd import mel_cepstral_distortion, speech_frames
@@ -17,6 +20,7 @@ from fakevideo.metrics.prdc import prdc
 from fakevideo.provenance import ProvenanceLabel, write_wav
 from fakevideo.tasks.base import GANTask
 from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
+from fakevideo.tasks.speaker_check import SpeakerCheck, closeness_warning
 
 PRDC_K = 5
 
@@ -25,11 +29,19 @@ class VoiceConversionTask(GANTask):
     """A GAN recipe over normalised MCEPs. Subclasses say how to convert one utterance between speakers."""
 
     family = "vc"
-    best_metric = ("val/mcd", "min")
 
-    def __init__(self, *args, samples_to_write: int = 4, **kwargs):
+    def __init__(self, *args, samples_to_write: int = 4, speaker_check: bool = True, similarity_weight: float = 10.0,
+                 level_margin_db: float | None = 2.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.samples_to_write = samples_to_write
+        self.level_margin_db = level_margin_db
+        self.speaker_check = SpeakerCheck(similarity_weight) if speaker_check else None
+
+    @property
+    def best_metric(self) -> tuple[str, str]:
+        """The checkpoint that converts best: by MCD and the speaker-similarity margin when the speaker check is on
+        (a loss a fooled critic can minimise says nothing about the voice), else by MCD."""
+        return ("val/conversion", "min") if self.speaker_check else ("val/mcd", "min")
 
     # -- the corpus, as described by VCDataModule.describe() -------------------------------------------
     @property
@@ -58,11 +70,19 @@ class VoiceConversionTask(GANTask):
 
     @torch.no_grad()
     def convert_features(self, mcep: np.ndarray, f0: np.ndarray, source: str, target: str):
-        """Raw MCEPs [T, D] and F0 of `source` -> raw MCEPs and F0 for `target` (what synthesis takes)."""
+        """Raw MCEPs [T, D] and F0 of `source` -> raw MCEPs and F0 for `target` (what synthesis takes).
+
+        Every family converts here, so here each frame's loudness is held within `level_margin_db` of the source's,
+        mapped to the target by the speakers' statistics (`loudness.follow_level`: a generator's frame-to-frame
+        level jumps become loud clicks in WORLD synthesis); None leaves the model's output as it is."""
         src_stats, trg_stats = self.speaker_stats(source), self.speaker_stats(target)
-        x = torch.from_numpy(src_stats.normalize(mcep).T.astype(np.float32))[None].to(self.device)
+        normalized = src_stats.normalize(mcep)
+        x = torch.from_numpy(normalized.T.astype(np.float32))[None].to(self.device)
         y = self.convert_normalized(x, self.speakers.index(source), self.speakers.index(target))
         converted = trg_stats.denormalize(y[0].float().cpu().numpy().T)
+        if self.level_margin_db is not None:
+            converted = follow_level(converted, trg_stats.denormalize(normalized), self.feature_config,
+                                     self.level_margin_db)
         return converted.astype(np.float32), convert_f0(f0, src_stats.logf0, trg_stats.logf0)
 
     def evaluate(self, datamodule, out_dir, references: bool = True, **options) -> dict:
@@ -81,18 +101,36 @@ class VoiceConversionTask(GANTask):
         mcep, f0 = self.convert_features(src_mcep, item["f0"].cpu().numpy(), source, target)
         if item.get("target_mcep") is not None:
             reference = item["target_mcep"].cpu().numpy()
-            self.log("val/mcd", mel_cepstral_distortion(mcep, reference), on_epoch=True, batch_size=1,
-                     sync_dist=True)
+            self._val_mcd.append(mel_cepstral_distortion(mcep, reference))
+            self.log("val/mcd", self._val_mcd[-1], on_epoch=True, batch_size=1, sync_dist=True)
             self._val_pairs.append((mcep, reference))
-        if index < self.samples_to_write and self.trainer.is_global_zero and not self.trainer.sanity_checking:
-            self._write_sample(item, src_mcep, mcep, f0, source, target)
+        if self.trainer.sanity_checking:
+            return
+        cfg = self.feature_config
+        audio = synthesize(f0, mcep, item["ap"].cpu().numpy(), cfg)
+        if self.speaker_check is not None:
+            self.speaker_check.add(audio, cfg.sample_rate, source, target)
+        if index < self.samples_to_write and self.trainer.is_global_zero:
+            self._write_sample(item, src_mcep, mcep, audio, source, target)
 
     def on_validation_epoch_start(self) -> None:
         self._val_pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._val_mcd: list[float] = []
+        if self.speaker_check is not None and not self.trainer.sanity_checking:
+            self.speaker_check.start(self.trainer.datamodule)
 
     def on_validation_epoch_end(self) -> None:
         """Precision / recall / density / coverage of converted vs real target speech frames (MCEPs c1..cD),
-        so `optimized_metric=val/density` (or coverage...) can pick the best checkpoint as MCD does."""
+        so `optimized_metric=val/density` (or coverage...) can pick the best checkpoint as MCD does; then the
+        speaker check's metrics, with a warning when most converted utterances stay closer to the source."""
+        if self.speaker_check is not None and self.speaker_check.similarities:
+            check = self.speaker_check.summary(float(np.mean(self._val_mcd)) if self._val_mcd else None)
+            self.log_dict(check, sync_dist=True)
+            total = len(self.speaker_check.similarities)
+            closer_to_source = total - round(check["val/closer_to_target"] * total)
+            if 2 * closer_to_source > total:
+                rank_zero_warn(closeness_warning(closer_to_source, total, check["val/speaker_similarity_target"],
+                                                 check["val/speaker_similarity_source"]))
         if not self._val_pairs:
             return
         fake = np.concatenate([m[speech_frames(m), 1:] for m, _ in self._val_pairs])
@@ -100,9 +138,8 @@ class VoiceConversionTask(GANTask):
         if min(len(fake), len(real)) > PRDC_K:
             self.log_dict({f"val/{k}": v for k, v in prdc(real, fake, PRDC_K).items()}, sync_dist=True)
 
-    def _write_sample(self, item: dict, src_mcep, mcep, f0, source: str, target: str) -> None:
+    def _write_sample(self, item: dict, src_mcep, mcep, audio, source: str, target: str) -> None:
         cfg = self.feature_config
-        audio = synthesize(f0, mcep, item["ap"].cpu().numpy(), cfg)
         name = f"{item['utt_id']}_{source}_to_{target}"
         folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
         label = ProvenanceLabel(self.model_name, extra={"source_speaker": source, "target_speaker": target,
