@@ -33,12 +33,3 @@ def log_image(loggers: list[Logger], tag: str, image: np.ndarray, step: int, cap
         elif isinstance(logger, WandbLogger):
             logger.log_image(key=tag, images=[image], step=step, caption=[caption])
 
-
-def mcep_figure(panels: dict[str, np.ndarray]) -> Figure:
-    """Side-by-side MCEP images [T, D] (source, converted, target...), time on x, coefficient on y."""
-    figure = Figure(figsize=(4 * len(panels), 3), tight_layout=True)
-    for index, (title, mcep) in enumerate(panels.items(), start=1):
-        axis = figure.add_subplot(1, len(panels), index)
-        axis.imshow(mcep.T, aspect="auto", origin="lower", interpolation="nearest")
-        axis.set(title=title, xlabel="frame", ylabel="MCEP")
-    return figure

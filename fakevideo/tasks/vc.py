@@ -12,6 +12,7 @@ import torch
 from pytorch_lightning.utilities.rank_zero import rank_zero_warn
 
 from fakevideo.audio.f0 import convert_f0
+from fakevideo.audio.figures import envelope_figure
 from fakevideo.audio.loudness import follow_level
 from fakevideo.audio.world import WorldConfig, synthesize
 from fakevideo.data.vc import SpeakerStats
@@ -19,7 +20,7 @@ from fakevideo.metrics.mcd import mel_cepstral_distortion, speech_frames
 from fakevideo.metrics.prdc import prdc
 from fakevideo.provenance import ProvenanceLabel, write_wav
 from fakevideo.tasks.base import GANTask
-from fakevideo.tasks.media import log_audio, log_figure, mcep_figure
+from fakevideo.tasks.media import log_audio, log_figure
 from fakevideo.tasks.speaker_check import SpeakerCheck, closeness_warning
 
 PRDC_K = 5
@@ -111,7 +112,7 @@ class VoiceConversionTask(GANTask):
         if self.speaker_check is not None:
             self.speaker_check.add(audio, cfg.sample_rate, source, target)
         if index < self.samples_to_write and self.trainer.is_global_zero:
-            self._write_sample(item, src_mcep, mcep, audio, source, target)
+            self._write_sample(item, src_mcep, mcep, f0, audio, source, target)
 
     def on_validation_epoch_start(self) -> None:
         self._val_pairs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -138,7 +139,7 @@ class VoiceConversionTask(GANTask):
         if min(len(fake), len(real)) > PRDC_K:
             self.log_dict({f"val/{k}": v for k, v in prdc(real, fake, PRDC_K).items()}, sync_dist=True)
 
-    def _write_sample(self, item: dict, src_mcep, mcep, audio, source: str, target: str) -> None:
+    def _write_sample(self, item: dict, src_mcep, mcep, f0, audio, source: str, target: str) -> None:
         cfg = self.feature_config
         name = f"{item['utt_id']}_{source}_to_{target}"
         folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
@@ -147,6 +148,9 @@ class VoiceConversionTask(GANTask):
         write_wav(folder / f"{name}.wav", audio, cfg.sample_rate, label)
         log_audio(self.loggers, f"val/{name}", audio, cfg.sample_rate, self.global_step,
                   caption=f"{source} -> {target}")
-        figure = mcep_figure({f"source {source}": src_mcep, f"converted -> {target}": mcep})
+        panels = {f"source {source}": (src_mcep, item["f0"].cpu().numpy()), f"converted -> {target}": (mcep, f0)}
+        if item.get("target_mcep") is not None:
+            panels[f"real {target}, same sentence"] = (item["target_mcep"].cpu().numpy(), None)
+        figure = envelope_figure(panels, cfg)
         figure.savefig(folder / f"{name}.png")
-        log_figure(self.loggers, f"val_mcep/{name}", figure, self.global_step)
+        log_figure(self.loggers, f"val_envelope/{name}", figure, self.global_step)
