@@ -21,7 +21,7 @@ from fakevideo.config import CONF_DIR
 from fakevideo.errors import CheckpointError
 
 #: config groups whose `_target_`s a checkpoint may rebuild: the tasks, their networks, optimisers, datamodules
-TRUSTED_GROUPS = ("model", "data", "size", "experiment")
+TRUSTED_GROUPS = ("model", "data", "size", "size_model", "experiment")
 #: Hydra's special keys a stored node may use; `_args_`, `_recursive_`, `_convert_` are never written by train.py
 ALLOWED_SPECIAL_KEYS = frozenset({"_target_", "_partial_"})
 #: data settings that belong to the machine running the command, never to the checkpoint's author: where files
@@ -44,7 +44,7 @@ def _targets_in(node: Any) -> Iterator[str]:
 
 @functools.cache
 def trusted_targets(conf_dir: Path = CONF_DIR) -> frozenset[str]:
-    """Every `_target_` named in the project's model, data, size and experiment configs."""
+    """Every `_target_` named in the project's TRUSTED_GROUPS of configs."""
     targets: set[str] = set()
     for group in TRUSTED_GROUPS:
         for path in sorted((conf_dir / group).rglob("*.yaml")):
