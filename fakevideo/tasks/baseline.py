@@ -14,13 +14,16 @@ class MeanVarianceTask(VoiceConversionTask):
     """No network and no optimiser: the conversion is the closed form on the training split's statistics.
 
     Training consumes `iterations` batches doing nothing (Lightning counts steps by optimiser updates, and there
-    are none, so the task stops the trainer itself), then validates once; `keep_c0` keeps the source's energy.
+    are none, so the task stops the trainer itself), then validates once; `keep_c0` keeps the source's energy,
+    and no level following (`level_margin_db`) is applied by default: the closed form is the baseline.
     """
 
     family = "baseline"
 
-    def __init__(self, iterations: int = 1, keep_c0: bool = True, samples_to_write: int = 4):
-        super().__init__(optimizer_g=None, optimizer_d=None, iterations=iterations, samples_to_write=samples_to_write)
+    def __init__(self, iterations: int = 1, keep_c0: bool = True, level_margin_db: float | None = None,
+                 **validation):
+        super().__init__(optimizer_g=None, optimizer_d=None, iterations=iterations, level_margin_db=level_margin_db,
+                         **validation)
         self.keep_c0 = keep_c0
 
     @property
