@@ -25,10 +25,11 @@ import torch
 from kornia.geometry.transform import warp_perspective
 
 from fakevideo.atomic import atomic_path
+from fakevideo.audio.io import load_audio
 from fakevideo.errors import ConfigError, InputError
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
 from fakevideo.video.faces import DlibDetector
-from fakevideo.video.io import VideoWriter, iter_frames
+from fakevideo.video.io import VideoWriter, iter_frames, mux_audio
 
 DEMO_FPS = 25.0
 STILL_SCALE = 1.8  # crop side / face box side of the stills: room for motion and hair
@@ -52,12 +53,21 @@ def _mirror_tint(image: np.ndarray, tint: tuple[float, float, float], stretch: f
     return crop_frames(np.clip(mirrored, 0, 255).astype(np.uint8)[None], matrix[None], width)[0][:height]
 
 
+PHOTO_FILES = {"astronaut": ("skimage", "data", "astronaut.png"),
+               "grace_hopper": ("matplotlib", "mpl-data", "sample_data", "grace_hopper.jpg")}
+
+
+def photo_file(identity: str) -> Path:
+    """The installed file of a real demo identity's photo (`astronaut`, `grace_hopper`)."""
+    return _package_file(*PHOTO_FILES[identity])
+
+
 def _astronaut() -> np.ndarray:
-    return next(iter_frames(_package_file("skimage", "data", "astronaut.png")))
+    return next(iter_frames(photo_file("astronaut")))
 
 
 def _grace_hopper() -> np.ndarray:
-    return next(iter_frames(_package_file("matplotlib", "mpl-data", "sample_data", "grace_hopper.jpg")))
+    return next(iter_frames(photo_file("grace_hopper")))
 
 
 IDENTITIES: dict[str, Callable[[], np.ndarray]] = {
@@ -138,6 +148,19 @@ def photo_clip(photo: np.ndarray, path: str | Path, num_frames: int, seed: int =
     still, _ = make_still(photo, size)
     homographies, _, brightness = clip_motion(seed, num_frames, size)
     return write_frames(Path(path), render_clip(still, homographies, brightness))
+
+
+def talking_clip(photo: np.ndarray, speech: str | Path, path: str | Path, seed: int = 0) -> Path:
+    """`path`: the photo's face moving (`photo_clip`) for as long as the `speech` recording lasts, with it as the
+    audio track: a talking-head clip for the full fake-video path, made from demo material only."""
+    path = Path(path)
+    audio, rate = load_audio(speech)
+    silent = photo_clip(photo, path.with_name(f".{path.stem}-silent.mp4"), max(1, round(len(audio) / rate * DEMO_FPS)),
+                        seed)
+    try:
+        return mux_audio(silent, speech, path)
+    finally:
+        silent.unlink()
 
 
 def load_demo_clip(identity: str, video: Path) -> DemoClip:

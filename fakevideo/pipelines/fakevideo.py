@@ -23,7 +23,7 @@ from fakevideo.errors import InputError, exit_on_user_error
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.swap import FaceSwapper, SwapSummary, build_swapper
 from fakevideo.provenance import ProvenanceLabel, write_wav
-from fakevideo.video.io import VideoInfo, read_video_info
+from fakevideo.video.io import AAC_FRAME_SIZE, VideoInfo, read_video_info
 
 
 def converted_track(converter: VoiceConverter, video: Path, info: VideoInfo, source: str, target: str) -> np.ndarray:
@@ -43,6 +43,12 @@ def sync_error(path: str | Path) -> float:
     return len(audio) / rate - info.num_frames / info.fps
 
 
+def sync_tolerance(fps: float, sample_rate: int) -> float:
+    """Largest audio-minus-video length of a synced file: a frame, plus the AAC encoder's padding of its last
+    1024-sample frame (64 ms at 16 kHz), which decoders return as samples."""
+    return 1 / fps + AAC_FRAME_SIZE / sample_rate
+
+
 def make_fake_video(swapper: FaceSwapper, converter: VoiceConverter, video: str | Path, face: str | Path,
                     source_speaker: str, target_speaker: str, output: str | Path) -> SwapSummary:
     """Write `output`: `video` with `face` swapped in and its speech converted from one speaker to the other."""
@@ -60,7 +66,8 @@ def make_fake_video(swapper: FaceSwapper, converter: VoiceConverter, video: str 
         write_wav(wav, audio, converter.sample_rate, label, watermark=swapper.options.watermark)
         summary = swapper.swap(face, video, output, audio=wav, label=label)
     error = sync_error(output)
-    assert abs(error) <= 1 / info.fps, f"{output}: audio and video lengths differ by {error:.3f} s"
+    assert abs(error) <= sync_tolerance(info.fps, converter.sample_rate), \
+        f"{output}: audio and video lengths differ by {error:.3f} s"
     return summary
 
 
