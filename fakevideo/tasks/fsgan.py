@@ -282,6 +282,9 @@ class SegmentationTask(FaceTask):
     def batches_per_iteration(self) -> int:
         return 1
 
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        return []
+
     def configure_optimizers(self):
         optimizer = self.optimizer_g(self.generator_parameters())
         decay = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_decay(self.iterations, self.lr_decay_start))

@@ -56,7 +56,8 @@ def model_cost(task, batch) -> dict:
     buffers = [(buffer, buffer.clone()) for buffer in task.buffers()]
     with torch.random.fork_rng(devices=[]):
         if generator or critic:
-            updates = [task.discriminator_losses] * task.n_critic + [task.generator_losses]
+            critic_updates = [task.discriminator_losses] * task.n_critic if critic else []  # none: supervised
+            updates = [*critic_updates, task.generator_losses]
             cost["gflop_per_iteration"] = _gflop(lambda: [_update(task, losses, batch) for losses in updates])
         forward = getattr(task, "generator_forward", None)
         if forward is not None:
