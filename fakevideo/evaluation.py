@@ -1,8 +1,9 @@
 """Test-split evaluation of a voice-conversion model: every ordered speaker pair, every held-out utterance.
 
 Per utterance: MCD (DTW on c1..cD, silence dropped) and F0 RMSE / correlation / V-UV error along the same DTW
-path, when the corpus is parallel (the target speaker read the same sentence); speaker similarity of the
-converted audio to the target and to the source speaker (GE2E embeddings, Resemblyzer). Per pair: mean and 95 %
+path, when the corpus is parallel (the target speaker read the same sentence); bursts per minute and the peak over
+the median speech frame of the synthesised audio (`metrics.bursts`); speaker similarity of the converted audio to
+the target and to the source speaker (GE2E embeddings, Resemblyzer). Per pair: mean and 95 %
 CI of MCD, MSD of the converted vs real target MCEP trajectories, and precision / recall / density / coverage
 (k-NN, Naeem et al. 2020) in the embedding space of per-frame MCEPs c1..cD of speech frames (up to
 `prdc_frames` frames sampled per side, seeded). Writes metrics.json, per_utterance.csv and pairs.md.
@@ -20,18 +21,23 @@ import numpy as np
 from fakevideo.audio.io import load_audio
 from fakevideo.audio.world import synthesize
 from fakevideo.data.vc import VCDataModule
-from fakevideo.metrics.dtw import dtw_path
+from fakevideo.metrics.bursts import BURST_MARGIN_DB, burst_metrics
 from fakevideo.metrics.f0 import f0_metrics
-from fakevideo.metrics.mcd import frame_mcd, mean_ci95, speech_frames
+from fakevideo.metrics.levels import LOUD_SPEECH_MIN_FRAMES, SPEECH_FLOOR_DB
+from fakevideo.metrics.mcd import align_speech, frame_mcd, mean_ci95, speech_frames
 from fakevideo.metrics.msd import modulation_spectrum_distance
 from fakevideo.metrics.prdc import prdc
 from fakevideo.metrics.speaker import cosine_similarity, speaker_embedding
 
-EMBEDDING_NOTE = "PRDC embedding: per-frame MCEPs c1..cD of speech frames (c0 within 40 dB of the peak)"
+SPEECH_NOTE = (f"c0 within {SPEECH_FLOOR_DB:g} dB of the level its loudest 1 % of frames (at least "
+               f"{LOUD_SPEECH_MIN_FRAMES}) reach")
+EMBEDDING_NOTE = f"PRDC embedding: per-frame MCEPs c1..cD of speech frames ({SPEECH_NOTE})"
+BURST_NOTE = (f"bursts: runs of 5 ms frames more than {BURST_MARGIN_DB:g} dB above the utterance's median speech "
+              "frame, per minute; peak_over_speech_db: the loudest frame over that median (natural speech: ~10)")
 
 
 def _speech_mcep_frames(mceps: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate([m[speech_frames(m, 40.0), 1:] for m in mceps])
+    return np.concatenate([m[speech_frames(m), 1:] for m in mceps])
 
 
 def _sample(frames: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -67,13 +73,13 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
                 row = {"source": source, "target": target, "utterance": utt.utt_id}
                 reference = test.get((target, utt.utt_id))
                 if reference is not None:
-                    keep_c, keep_t = speech_frames(mcep, 40.0), speech_frames(reference.features.mcep, 40.0)
-                    a, b = mcep[keep_c], reference.features.mcep[keep_t]
-                    path = dtw_path(a[:, 1:], b[:, 1:])
-                    row["mcd"] = float(frame_mcd(a[path[:, 0]], b[path[:, 1]]).mean())
-                    row |= f0_metrics(f0[keep_c][path[:, 0]], reference.features.f0[keep_t][path[:, 1]])
+                    index_c, index_t = align_speech(mcep, reference.features.mcep)
+                    row["mcd"] = float(frame_mcd(mcep[index_c], reference.features.mcep[index_t]).mean())
+                    row |= f0_metrics(f0[index_c], reference.features.f0[index_t])
+                audio = synthesize(f0, mcep, utt.features.ap, cfg)
+                row |= burst_metrics(audio, cfg.sample_rate)
                 if centroids:
-                    embedding = speaker_embedding(synthesize(f0, mcep, utt.features.ap, cfg), cfg.sample_rate)
+                    embedding = speaker_embedding(audio, cfg.sample_rate)
                     row["speaker_similarity_target"] = cosine_similarity(embedding, centroids[target])
                     row["speaker_similarity_source"] = cosine_similarity(embedding, centroids[source])
                 rows.append(row)
@@ -82,8 +88,8 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
         real = [u.features.mcep for u in datamodule.test_utts if u.speaker == target]
         pair_rows = [r for r in rows if r["source"] == source and r["target"] == target]
         summary = {"utterances": len(pair_rows), "msd": modulation_spectrum_distance(mceps, real)}
-        for key in ("mcd", "f0_rmse", "f0_corr", "vuv_error", "speaker_similarity_target",
-                    "speaker_similarity_source"):
+        for key in ("mcd", "f0_rmse", "f0_corr", "vuv_error", "bursts_per_minute", "peak_over_speech_db",
+                    "speaker_similarity_target", "speaker_similarity_source"):
             values = [r[key] for r in pair_rows if key in r]
             if values:
                 summary[key], summary[f"{key}_ci95"] = mean_ci95(values)
@@ -94,8 +100,9 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
     overall = {key: float(np.mean([p[key] for p in pairs.values() if key in p]))
                for key in sorted({k for p in pairs.values() for k in p}) if key != "utterances"}
     result = {"overall": overall, "pairs": pairs, "parallel": datamodule.parallel, "embedding": EMBEDDING_NOTE,
+              "burst_note": BURST_NOTE,
               "mcd_note": "MCD needs parallel test utterances" if not datamodule.parallel else
-              "MCD: DTW on c1..cD over speech frames (c0 within 40 dB of the peak), c0 excluded"}
+              f"MCD: DTW on c1..cD over speech frames ({SPEECH_NOTE}), c0 excluded"}
     _write(out_dir, result, rows)
     return result
 
@@ -113,13 +120,13 @@ def _write(out_dir: Path, result: dict, rows: list[dict]) -> None:
 
 def pairs_table(result: dict) -> str:
     """Markdown table, one row per conversion pair (mean ± 95 % CI where available)."""
-    columns = ["mcd", "f0_rmse", "f0_corr", "vuv_error", "msd", "precision", "recall", "density", "coverage",
-               "speaker_similarity_target", "speaker_similarity_source"]
+    columns = ["mcd", "bursts_per_minute", "peak_over_speech_db", "f0_rmse", "f0_corr", "vuv_error", "msd",
+               "precision", "recall", "density", "coverage", "speaker_similarity_target", "speaker_similarity_source"]
     present = [c for c in columns if any(c in p for p in result["pairs"].values())]
     lines = ["| pair | " + " | ".join(present) + " |", "|---|" + "---|" * len(present)]
     for pair, values in result["pairs"].items():
         cells = [f"{values[c]:.3f}" + (f" ± {values[c + '_ci95']:.3f}" if f"{c}_ci95" in values else "")
                  if c in values else "" for c in present]
         lines.append(f"| {pair} | " + " | ".join(cells) + " |")
-    notes = [result["mcd_note"], result["embedding"]]
+    notes = [result["mcd_note"], result["burst_note"], result["embedding"]]
     return "\n".join(lines) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"

@@ -1,5 +1,7 @@
-"""Bursts in converted speech: the metric, the shared speech-frame rule that one burst cannot move, and MCD's
-robustness to a burst."""
+"""Bursts in converted speech: the metric, the shared speech-frame rule that one burst cannot move, MCD's
+robustness to a burst, conversion that stays free of them and warns about any it writes."""
+
+import logging
 
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from fakevideo.audio.world import WorldConfig, analyze
 from fakevideo.metrics.bursts import burst_metrics, find_bursts
 from fakevideo.metrics.levels import speech_mask
 from fakevideo.metrics.mcd import mel_cepstral_distortion
+from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 
 RATE = 16000
 
@@ -58,3 +61,42 @@ def test_mcd_of_a_file_with_a_burst_stays_within_1_db_of_the_clean_file(demo_cor
     assert burst_metrics(burst, RATE)["peak_over_speech_db"] > 40
     clean_mcd = mel_cepstral_distortion(analyze(source, cfg).mcep, target)
     assert abs(mel_cepstral_distortion(analyze(burst, cfg).mcep, target) - clean_mcd) < 1.0
+
+
+@pytest.fixture
+def provoked(trained_stargan):
+    """A trained model provoked into the failing range, as undertrained StarGAN-VC2s fail: its converted level jumps
+    between consecutive frames (every other frame 2 std quieter, every fourth 4 std louder)."""
+    converter = VoiceConverter.from_checkpoint(trained_stargan / "checkpoints" / "last.ckpt")
+    convert_normalized = converter.task.convert_normalized
+
+    def jumping(mcep, source, target):
+        converted = convert_normalized(mcep, source, target).clone()
+        converted[:, 0, 1::2] -= 2.0
+        converted[:, 0, ::4] += 4.0
+        return converted
+
+    converter.task.convert_normalized = jumping
+    return converter
+
+
+def test_a_model_provoked_into_bursts_converts_without_them(provoked, demo_corpus, tmp_path, caplog):
+    source = demo_corpus / "us2_m" / "harvard_010.wav"
+    shipped = provoked.task.level_margin_db  # the model config's default
+    assert shipped is not None
+    provoked.task.level_margin_db = None  # the model's own output: bursts
+    unlimited = provoked.convert_file(source, "us2_m", "us1_f")
+    assert burst_metrics(unlimited, RATE)["peak_over_speech_db"] > 25
+    with caplog.at_level(logging.WARNING, logger="fakevideo.pipelines.convert"):
+        (written,) = convert_paths(provoked, source, tmp_path / "unlimited", "us2_m", "us1_f")
+    assert f"{written}: " in caplog.text and " burst(s) " in caplog.text
+    first = find_bursts(unlimited, RATE)[0]
+    assert f"at {first.start_s:.2f} s (+{first.over_speech_db:.0f} dB)" in caplog.text
+
+    provoked.task.level_margin_db = shipped
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="fakevideo.pipelines.convert"):
+        (written,) = convert_paths(provoked, source, tmp_path / "limited", "us2_m", "us1_f")
+    assert "burst" not in caplog.text
+    metrics = burst_metrics(load_audio(written, RATE)[0], RATE)
+    assert metrics["bursts_per_minute"] == 0 and metrics["peak_over_speech_db"] < 20

@@ -22,6 +22,7 @@ from fakevideo.audio.io import list_audio_files, load_audio
 from fakevideo.audio.world import WorldConfig, analyze, synthesize
 from fakevideo.data.features import check_usable
 from fakevideo.errors import CheckpointError, ConfigError, InputError
+from fakevideo.metrics.bursts import BURST_MARGIN_DB, find_bursts
 from fakevideo.parallel import torch_threads, worker_count
 from fakevideo.provenance import ProvenanceLabel, checkpoint_sha256, write_wav
 from fakevideo.tasks.vc import VoiceConversionTask
@@ -154,4 +155,14 @@ def convert_one(converter: VoiceConverter, path: Path, out: Path, source: str, t
     audio = converter.convert_file(path, source, target)
     write_wav(out, audio, converter.sample_rate, converter.label(source, target, input=path.name),
               watermark=watermark)
+    warn_bursts(out, audio, converter.sample_rate)
     return out
+
+
+def warn_bursts(path: Path, audio: np.ndarray, sample_rate: int, shown: int = 5) -> None:
+    """Log a warning naming the file and the times of its bursts (`metrics.bursts`), if it holds any."""
+    bursts = find_bursts(audio, sample_rate)
+    if bursts:
+        times = ", ".join(f"{b.start_s:.2f} s (+{b.over_speech_db:.0f} dB)" for b in bursts[:shown])
+        log.warning("%s: %d burst(s) more than %g dB above its median speech frame, at %s%s", path, len(bursts),
+                    BURST_MARGIN_DB, times, ", ..." if len(bursts) > shown else "")
