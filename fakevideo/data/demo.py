@@ -98,11 +98,12 @@ def _speak(voice: str, text: str, out: Path) -> None:
         raise InputError(f"demo corpus: espeak-ng voice {voice!r} is not available; {INSTALL_HINT}")
 
 
-def build_demo_corpus(root: str | Path, num_sentences: int = len(SENTENCES),
-                      speakers: list[str] | None = None) -> Path:
-    """Synthesise the demo corpus into `root` (cached: rebuilt only when its recipe changes) and return it."""
+def build_demo_corpus(root: str | Path, num_sentences: int = len(SENTENCES), speakers: list[str] | None = None,
+                      voices: dict[str, str] | None = None) -> Path:
+    """Synthesise the demo corpus into `root` (cached: rebuilt only when its recipe changes) and return it.
+    `voices` (speaker name -> espeak-ng voice) builds another corpus the same way, e.g. held-out speakers."""
     root = Path(root)
-    chosen = {name: SPEAKERS[name] for name in (speakers or SPEAKERS)}
+    chosen = dict(voices) if voices else {name: SPEAKERS[name] for name in (speakers or SPEAKERS)}
     recipe = _recipe(chosen, SENTENCES[:num_sentences])
     manifest = root / "corpus.json"
     if manifest.is_file() and json.loads(manifest.read_text()) == recipe:

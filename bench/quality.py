@@ -1,0 +1,184 @@
+"""Conversion quality on held-out speakers within a fixed wall-clock budget: does each VC model beat the
+mean/variance baseline, and how soon?
+
+    PYTHONPATH=. python bench/quality.py [--minutes 30] [--size tiny] [--models stargan_vc cyclegan_vc ...]
+
+Builds, offline, a parallel corpus of two espeak-ng voices that no recipe was tuned on (a male and a female formant
+voice, not the demo corpus's; `--train` sentences each for training and `--test` for the test split), trains the
+baseline and each model with `train.py` for `--minutes` of wall-clock time (Lightning's max_time; one process at a
+time), and writes `--out`/quality.md (the table; also into bench/RESULTS.md between the quality markers with
+`--results`) and quality_val_mcd.png (validation MCD against wall time, one panel per model, the baseline's as a
+line). Test-split numbers are from each run's own end-of-training evaluation (both directions, every test
+sentence); "closer to target" counts the test utterances whose speaker embedding is nearer the target's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from fakevideo.data.demo import build_demo_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+MODELS = ["stargan_vc", "stargan_vc2", "cyclegan_vc", "cyclegan_vc2"]
+BASELINE = "baseline_meanvar"
+# espeak-ng formant voices (the demo corpus uses the MBROLA voices and en-us+f4): a male and a female speaker
+HELD_OUT = {"rp_m": "en-gb-x-rp+m3", "us_f": "en-us+f2"}
+MARKERS = ("<!-- quality:start -->", "<!-- quality:end -->")
+
+
+def max_time(minutes: float) -> str:
+    """Lightning's max_time as DD:HH:MM:SS (a dict from the command line arrives as a DictConfig it rejects)."""
+    seconds = round(minutes * 60)
+    return f"00:{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def train(model: str, corpus: Path, run_dir: Path, args) -> float:
+    """One run of train.py within the budget (the baseline needs none); returns its wall seconds."""
+    command = [sys.executable, str(REPO / "train.py"), f"model={model}", f"data.root={corpus}",
+               f"data.cache_dir={args.out / 'cache'}", f"data.features.f0_method={args.f0_method}",
+               f"data.num_test={args.test}", f"data.val_per_speaker={args.val_per_speaker}", f"size={args.size}",
+               "trainer=cpu", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
+               f"hydra.run.dir={run_dir}", "data.preprocess_workers=1"]
+    if model != BASELINE:
+        command += [f"iterations={args.iterations}", f"validate_every={args.validate_every}",
+                    f"+trainer.max_time={max_time(args.minutes)}"]
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)})
+    (run_dir / "bench.log").write_text(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise SystemExit(f"{model}: train.py failed (exit {result.returncode}); see {run_dir / 'bench.log'}")
+    return time.perf_counter() - start
+
+
+def validation_curve(run_dir: Path) -> list[tuple[float, int, float]]:
+    """(minutes since training started, iteration, val/mcd) per validation. Training starts when the run writes
+    model_size.json; each validation writes samples/iter_<n>/ as it ends, in the order metrics.csv logs val/mcd."""
+    with open(run_dir / "csv" / "metrics.csv", newline="") as f:
+        mcds = [float(row["val/mcd"]) for row in csv.DictReader(f) if row.get("val/mcd")]
+    folders = sorted((run_dir / "samples").glob("iter_*"))
+    start = (run_dir / "model_size.json").stat().st_mtime
+    return [((folder.stat().st_mtime - start) / 60, int(folder.name.removeprefix("iter_")), mcd)
+            for folder, mcd in zip(folders, mcds, strict=False)]
+
+
+def closer_to_target(run_dir: Path) -> tuple[int, int]:
+    with open(run_dir / "eval" / "per_utterance.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return sum(float(r["speaker_similarity_target"]) > float(r["speaker_similarity_source"]) for r in rows), len(rows)
+
+
+def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict:
+    result = json.loads((run_dir / "eval" / "metrics.json").read_text())
+    cost = json.loads((run_dir / "model_size.json").read_text())
+    curve = validation_curve(run_dir)
+    beaten = next((minutes for minutes, _, mcd in curve if baseline_val_mcd is not None and mcd < baseline_val_mcd),
+                  None)
+    closer, total = closer_to_target(run_dir)
+    versus = result.get("versus", {}).get(BASELINE, {})
+    return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
+                                                                      "speaker_similarity_source")},
+            "closer": f"{closer}/{total}", "iterations": curve[-1][1] if curve else 0,
+            "beaten_at": beaten, "versus": versus, "pairs": result["pairs"], "curve": curve,
+            "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"]}
+
+
+def fmt(value, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def beaten(row: dict) -> str:
+    if row["model"] == BASELINE:
+        return "-"
+    return "never" if row["beaten_at"] is None else f"{row['beaten_at']:.1f}"
+
+
+def table(rows: list[dict], args) -> str:
+    lines = [f"Held-out speakers {' and '.join(f'{k} ({v})' for k, v in HELD_OUT.items())}, {args.train} training "
+             f"and {args.test} test sentences each, both directions; size={args.size}, F0 {args.f0_method}, "
+             f"{args.minutes:g} min wall clock per model on {args.threads} thread(s).", "",
+             "| system | MCD (dB) | vs baseline MCD (paired, 95% CI) | F0 RMSE | sim. target | sim. source | "
+             "closer to target | minutes to beat baseline (val MCD) | iterations | generator params | "
+             "GFLOP / iteration |", "|---|" + "---|" * 10]
+    for row in rows:
+        versus = row["versus"].get("mcd")
+        compared = (f"{versus['difference']:+.2f} ± {versus['ci95']:.2f} ({versus['verdict']})" if versus
+                    else "-")
+        lines.append(f"| {row['model']} | {fmt(row['mcd'])} | {compared} | {fmt(row['f0_rmse'], 1)} | "
+                     f"{fmt(row['speaker_similarity_target'], 3)} | {fmt(row['speaker_similarity_source'], 3)} | "
+                     f"{row['closer']} | {beaten(row)} | "
+                     f"{row['iterations']} | {row['parameters']} | {row['gflop']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], baseline_val_mcd: float | None, path: Path) -> None:
+    models = [row for row in rows if row["model"] != BASELINE]
+    figure = Figure(figsize=(4 * len(models), 3.2), tight_layout=True)
+    for index, row in enumerate(models, start=1):
+        axis = figure.add_subplot(1, len(models), index)
+        if row["curve"]:
+            minutes, _, mcd = zip(*row["curve"], strict=True)
+            axis.plot(minutes, mcd, "o-", label=row["model"])
+        if baseline_val_mcd is not None:
+            axis.axhline(baseline_val_mcd, color="k", linestyle="--", label=BASELINE)
+        axis.set(title=row["model"], xlabel="wall minutes", ylabel="validation MCD (dB)")
+        axis.legend(fontsize=7)
+    figure.savefig(path, dpi=90)
+
+
+def write_results(text: str, results: Path) -> None:
+    """Replace the section between the quality markers of RESULTS.md (appended the first time)."""
+    body = results.read_text()
+    section = f"{MARKERS[0]}\n{text}{MARKERS[1]}"
+    pattern = re.compile(re.escape(MARKERS[0]) + ".*?" + re.escape(MARKERS[1]), re.S)
+    body = pattern.sub(lambda _: section, body) if pattern.search(body) else body.rstrip() + "\n\n" + section + "\n"
+    results.write_text(body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="wall-clock training budget per model")
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--size", default="tiny")
+    parser.add_argument("--train", type=int, default=30, help="training sentences per speaker")
+    parser.add_argument("--test", type=int, default=10, help="test sentences per speaker")
+    parser.add_argument("--val-per-speaker", type=int, default=3)
+    parser.add_argument("--validate-every", type=int, default=25, help="generator iterations")
+    parser.add_argument("--iterations", type=int, default=100000, help="upper bound; the budget ends the run")
+    parser.add_argument("--f0-method", default="dio", choices=["dio", "harvest"])
+    parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads of each run")
+    parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench_quality")
+    parser.add_argument("--results", type=Path, default=None, help="also write the table into this RESULTS.md")
+    args = parser.parse_args()
+    args.out = args.out.resolve()
+    corpus = build_demo_corpus(args.out / "corpus", num_sentences=args.train + args.test, voices=HELD_OUT)
+    runs = {model: args.out / "runs" / model for model in [BASELINE, *args.models]}
+    for model, run_dir in runs.items():
+        seconds = train(model, corpus, run_dir, args)
+        print(f"{model}: {seconds / 60:.1f} min (training, validation and evaluation)", flush=True)
+    baseline_curve = validation_curve(runs[BASELINE])
+    baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None
+    rows = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]
+    text = table(rows, args) + "\n![validation MCD against wall time](quality_val_mcd.png)\n"
+    (args.out / "quality.md").write_text(text)
+    (args.out / "quality.json").write_text(json.dumps(rows, indent=1))
+    plot(rows, baseline_val_mcd, args.out / "quality_val_mcd.png")
+    print(text)
+    if args.results:
+        write_results(text, args.results)
+        (args.results.parent / "quality_val_mcd.png").write_bytes((args.out / "quality_val_mcd.png").read_bytes())
+        print(f"wrote {args.results} and {args.results.parent / 'quality_val_mcd.png'}")
+
+
+if __name__ == "__main__":
+    main()
