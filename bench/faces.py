@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from fakevideo.data.demo_faces import build_demo_faces
-from fakevideo.nn.unet import MultiScaleResUNet
+from fakevideo.models.resunet import MultiScaleResUNet
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, paste_back
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.heatmaps import landmark_heatmaps

@@ -24,8 +24,9 @@ from fakevideo.errors import InputError, exit_on_user_error
 from fakevideo.references import verdicts
 from fakevideo.training.cost import read_cost
 
-PREFERRED_METRICS = ("mcd", "mcd_ci95", "f0_rmse", "f0_corr", "vuv_error", "msd", "precision", "recall",
-                     "density", "coverage", "speaker_similarity_target", "speaker_similarity_source")
+PREFERRED_METRICS = ("mcd", "mcd_ci95", "peak_over_speech_db", "bursts_per_minute", "f0_rmse", "f0_corr",
+                     "vuv_error", "msd", "precision", "recall", "density", "coverage", "speaker_similarity_target",
+                     "speaker_similarity_source")
 CURVES = ("train/g_total", "train/g_cycle", "train/d_total", "val/mcd")
 COST_COLUMNS = ("generator_parameters", "gflop_per_iteration")
 

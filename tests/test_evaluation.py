@@ -24,12 +24,15 @@ def test_training_ends_with_test_split_metrics(trained_stargan):
         assert 0 <= pair["vuv_error"] <= 1 and pair["f0_rmse"] >= 0
         assert {"precision", "recall", "density", "coverage", "msd"} <= set(pair)
         assert -1 <= pair["speaker_similarity_target"] <= 1
-    assert "per-frame MCEPs" in result["embedding"]
+        assert pair["bursts_per_minute"] >= 0 and pair["peak_over_speech_db"] > 0
+    assert "per-frame MCEPs" in result["embedding"] and "median speech frame" in result["burst_note"]
     with open(trained_stargan / "eval" / "per_utterance.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 12 and {r["source"] for r in rows} == {"us1_f", "us2_m", "en1_m"}
+    assert all(float(r["peak_over_speech_db"]) > 0 for r in rows)
     table = (trained_stargan / "eval" / "pairs.md").read_text()
     assert table.count("->") == 6 and "± " in table
+    assert table.splitlines()[0].startswith("| pair | mcd | bursts_per_minute | peak_over_speech_db |")
     logged = (trained_stargan / "csv" / "metrics.csv").read_text().splitlines()[0]
     assert "test/mcd" in logged
 
@@ -62,6 +65,7 @@ def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
     lines = [line for line in report.stdout.splitlines() if line.startswith("|")]
     header = [cell.strip() for cell in lines[0].strip("|").split("|")]
     assert "data.sample_rate" in header and "mcd" in header and "vs_baseline_meanvar" in header
+    assert header.index("peak_over_speech_db") == header.index("mcd_ci95") + 1 and "bursts_per_minute" in header
     assert "gflop_per_iteration" in header
     references = [line for line in lines if line.startswith("| reference: ")]
     assert len(references) == 2 * 2  # the source and the baseline, at each sample rate

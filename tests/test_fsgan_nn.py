@@ -11,9 +11,9 @@ from fakevideo.data.face_augment import FLIP_PERMUTATION, FaceAugmentation
 from fakevideo.errors import ConfigError
 from fakevideo.losses.blending import gradient_domain_loss
 from fakevideo.losses.perceptual import PerceptualLoss
-from fakevideo.nn.patchgan import MultiScalePatchGAN
-from fakevideo.nn.unet import MultiScaleResUNet
-from fakevideo.nn.vgg import conv_indices
+from fakevideo.models.image_patchgan import MultiScalePatchGAN
+from fakevideo.models.resunet import MultiScaleResUNet
+from fakevideo.models.vgg import conv_indices
 from fakevideo.tasks.fsgan import CompletionTask, fit_affine
 
 RECIPES = {"fsgan_reenactment": (71, 3), "fsgan_segmentation": (3, 3), "fsgan_completion": (4, 3),

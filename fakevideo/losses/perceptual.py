@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakevideo.errors import ConfigError
-from fakevideo.nn.vgg import RELU_X_1, TORCHVISION_FILE, VGG19Features
+from fakevideo.models.vgg import RELU_X_1, TORCHVISION_FILE, VGG19Features
 
 log = logging.getLogger(__name__)
 LAYER_WEIGHTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0)

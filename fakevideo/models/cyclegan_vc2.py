@@ -3,7 +3,7 @@ the task adds the second ("two-step") critics that judge cycle-reconstructed fea
 
 from __future__ import annotations
 
-from fakevideo.nn.discriminators import PatchGANDiscriminator
+from fakevideo.models.voice_critics import PatchGANDiscriminator
 from fakevideo.nn.two_one_two import TwoOneTwoGenerator
 
 __all__ = ["CycleGANVC2Generator", "PatchGANDiscriminator"]

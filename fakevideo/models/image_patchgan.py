@@ -11,7 +11,7 @@ from torch import nn
 from fakevideo.nn.layers import make_norm
 
 
-class PatchGAN(nn.Module):
+class ImagePatchCritic(nn.Module):
     """4x4 convolutions: `num_layers` stride-2 ones (channels doubling up to 8x), one stride-1, then 1 channel."""
 
     def __init__(self, in_channels: int, base_channels: int = 64, num_layers: int = 3, norm: str = "instance"):
@@ -36,7 +36,8 @@ class MultiScalePatchGAN(nn.Module):
     def __init__(self, in_channels: int = 3, base_channels: int = 64, num_layers: int = 3, num_scales: int = 2,
                  norm: str = "instance"):
         super().__init__()
-        self.critics = nn.ModuleList(PatchGAN(in_channels, base_channels, num_layers, norm) for _ in range(num_scales))
+        self.critics = nn.ModuleList(ImagePatchCritic(in_channels, base_channels, num_layers, norm)
+                                     for _ in range(num_scales))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         pyramid = build_pyramid(x, len(self.critics))

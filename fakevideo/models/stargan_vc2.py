@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.discriminators import ProjectionDiscriminator
+from fakevideo.models.voice_critics import ProjectionDiscriminator
 from fakevideo.nn.two_one_two import TwoOneTwoGenerator
 
 

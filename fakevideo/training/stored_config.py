@@ -28,6 +28,11 @@ ALLOWED_SPECIAL_KEYS = frozenset({"_target_", "_partial_"})
 #: are written (the feature cache, the demo corpus) and how many worker processes are started
 MACHINE_LOCAL_DATA_KEYS = ("cache_dir", "demo_dir", "num_workers", "preprocess_workers")
 PLAIN_SCALARS = (str, int, float, bool, type(None))
+#: classes that moved, as older checkpoints name them -> where they live now, so trained models survive refactors
+MOVED_TARGETS = {
+    "fakevideo.nn.unet.MultiScaleResUNet": "fakevideo.models.resunet.MultiScaleResUNet",
+    "fakevideo.nn.patchgan.MultiScalePatchGAN": "fakevideo.models.image_patchgan.MultiScalePatchGAN",
+}
 
 
 def _targets_in(node: Any) -> Iterator[str]:
@@ -77,8 +82,20 @@ def check_stored_config(node: Any, where: str, source: str | Path) -> None:
                               f"resolved values only")
 
 
+def with_moved_targets(node: Any) -> Any:
+    """A copy of `node` naming every moved class (MOVED_TARGETS) by its current path."""
+    if isinstance(node, dict):
+        return {key: MOVED_TARGETS.get(value, value) if key == "_target_" and isinstance(value, str)
+                else with_moved_targets(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [with_moved_targets(item) for item in node]
+    return node
+
+
 def build_stored(node: Any, where: str, source: str | Path, **overrides: Any) -> Any:
-    """Instantiate a checked stored config node; any failure is a one-line CheckpointError naming the file."""
+    """Instantiate a checked stored config node (moved classes by their current path); any failure is a one-line
+    CheckpointError naming the file."""
+    node = with_moved_targets(node)
     check_stored_config(node, where, source)
     try:
         return hydra.utils.instantiate(node, **overrides)
