@@ -18,9 +18,11 @@ NEPER_TO_DB = 20.0 / np.log(10.0)
 
 
 def loud_speech_level(level_db: np.ndarray) -> float:
-    """The level (dB) reached by the loudest 1 % of the frames, and by at least LOUD_SPEECH_MIN_FRAMES of them."""
+    """The level (dB) reached by the loudest 1 % of the frames, and by at least LOUD_SPEECH_MIN_FRAMES of them (a
+    fifth of the frames of an utterance too short for that, so its pauses still fall below the threshold)."""
     level_db = np.asarray(level_db, dtype=np.float64)
-    count = min(len(level_db), max(LOUD_SPEECH_MIN_FRAMES, int(np.ceil(LOUD_SPEECH_FRACTION * len(level_db)))))
+    at_least = max(1, min(LOUD_SPEECH_MIN_FRAMES, len(level_db) // 5))
+    count = max(at_least, int(np.ceil(LOUD_SPEECH_FRACTION * len(level_db))))
     return float(np.partition(level_db, len(level_db) - count)[len(level_db) - count])
 
 
