@@ -166,6 +166,8 @@ def test_cyclegan_task_needs_two_speakers_and_network_factories(tmp_path, demo_c
         task.attach_data({**datamodule.describe(), "speakers": ["a", "b", "c"]}, {})
     with pytest.raises(ConfigError, match="_partial_"):
         CycleGANTask(nn.Conv1d(36, 36, 1), task.discriminator_a, optimizer_g=None, optimizer_d=None, iterations=1)
+    with pytest.raises(ConfigError, match="A -> B or B -> A"):
+        task.convert_normalized(torch.zeros(1, 36, 64), 1, 1)
 
 
 def test_every_experiment_runs_in_one_multirun(tmp_path, demo_corpus):

@@ -21,6 +21,7 @@ from fakevideo.audio.io import load_audio
 from fakevideo.config import CONF_DIR
 from fakevideo.errors import InputError, exit_on_user_error
 from fakevideo.pipelines.convert import VoiceConverter
+from fakevideo.pipelines.face_models import pick_device
 from fakevideo.pipelines.swap import FaceSwapper, SwapSummary, build_swapper
 from fakevideo.provenance import ProvenanceLabel, write_wav
 from fakevideo.video.io import AAC_FRAME_SIZE, VideoInfo, read_video_info
@@ -66,15 +67,16 @@ def make_fake_video(swapper: FaceSwapper, converter: VoiceConverter, video: str 
         write_wav(wav, audio, converter.sample_rate, label, watermark=swapper.options.watermark)
         summary = swapper.swap(face, video, output, audio=wav, label=label)
     error = sync_error(output)
-    assert abs(error) <= sync_tolerance(info.fps, converter.sample_rate), \
-        f"{output}: audio and video lengths differ by {error:.3f} s"
+    if abs(error) > sync_tolerance(info.fps, converter.sample_rate):
+        raise InputError(f"{output}: audio and video lengths differ by {error:.3f} s (does {video}'s audio track "
+                         f"cover its whole video?)")
     return summary
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="fakevideo")
 @exit_on_user_error
 def main(cfg: DictConfig) -> None:
-    converter = VoiceConverter.from_checkpoint(cfg.vc.ckpt, "cpu", cfg.vc.f0_method)
+    converter = VoiceConverter.from_checkpoint(cfg.vc.ckpt, str(pick_device(cfg.vc.device)), cfg.vc.f0_method)
     summary = make_fake_video(build_swapper(cfg), converter, cfg.video, cfg.face, cfg.vc.src_spk, cfg.vc.trg_spk,
                               cfg.output)
     print(summary)

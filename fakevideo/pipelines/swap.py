@@ -97,11 +97,6 @@ def to_model_faces(crops: np.ndarray, landmarks: np.ndarray, size: int) -> tuple
     return images, torch.from_numpy(np.stack([points for _, points in resized])).float()
 
 
-def to_uint8_images(images: torch.Tensor) -> np.ndarray:
-    """(B, 3, S, S) in [-1, 1] -> uint8 (B, S, S, 3)."""
-    return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
-
-
 class FaceSwapper:
     """Swaps one source identity onto target videos with loaded FSGAN models or the warp baseline."""
 

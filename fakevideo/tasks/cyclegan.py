@@ -96,5 +96,6 @@ class CycleGANTask(VoiceConversionTask):
         return terms
 
     def convert_normalized(self, mcep: torch.Tensor, source: int, target: int) -> torch.Tensor:
-        assert {source, target} == {0, 1}, "one-to-one conversion is A -> B or B -> A"
+        if {source, target} != {0, 1}:
+            raise ConfigError(f"speakers {source} -> {target}: a one-to-one CycleGAN converts A -> B or B -> A only")
         return (self.generator_ab if source == 0 else self.generator_ba)(mcep)
