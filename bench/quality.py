@@ -2,6 +2,7 @@
 mean/variance baseline, and how soon?
 
     PYTHONPATH=. python bench/quality.py [--minutes 30] [--size tiny] [--models stargan_vc cyclegan_vc ...]
+                                         [--out DIR] [--results bench/RESULTS.md] [OVERRIDE ...]
 
 Builds, offline, a parallel corpus of two espeak-ng voices that no recipe was tuned on (a male and a female formant
 voice, not the demo corpus's; `--train` sentences each for training and `--test` for the test split), trains the
@@ -51,7 +52,7 @@ def train(model: str, corpus: Path, run_dir: Path, args) -> float:
                f"hydra.run.dir={run_dir}", "data.preprocess_workers=1"]
     if model != BASELINE:
         command += [f"iterations={args.iterations}", f"validate_every={args.validate_every}",
-                    f"+trainer.max_time={max_time(args.minutes)}"]
+                    f"+trainer.max_time={max_time(args.minutes)}", *args.overrides]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)})
@@ -159,6 +160,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads of each run")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench_quality")
     parser.add_argument("--results", type=Path, default=None, help="also write the table into this RESULTS.md")
+    parser.add_argument("overrides", nargs="*", help="train.py overrides for the models (not the baseline)")
     args = parser.parse_args()
     args.out = args.out.resolve()
     corpus = build_demo_corpus(args.out / "corpus", num_sentences=args.train + args.test, voices=HELD_OUT)
