@@ -42,7 +42,7 @@ def resolve_ckpt_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None
 
 
 def optimized_metric(cfg: DictConfig, task) -> tuple[str | None, str]:
-    """The configured `optimized_metric`/`optimized_mode`, else the recipe's own (val/mcd for voice models)."""
+    """The configured `optimized_metric`/`optimized_mode`, else the recipe's own (val/conversion for voice models)."""
     if cfg.get("optimized_metric"):
         return cfg.optimized_metric, cfg.get("optimized_mode") or "min"
     return task.best_metric or (None, "min")
