@@ -7,6 +7,7 @@ import pytest
 from omegaconf import open_dict
 
 from fakevideo.config import CONF_DIR, compose, mcep_dim_for_rate
+from fakevideo.errors import user_error
 
 
 def options(group: str) -> list[str]:
@@ -56,3 +57,26 @@ def test_every_sweep_composes_as_a_multirun(tmp_path, sweep):
 def test_launchers_compose(tmp_path, launcher):
     cfg = compose("train", [f"hydra/launcher={launcher}"], tmp_path)
     assert cfg.hydra.launcher._target_.startswith("hydra_plugins.")
+
+
+LOOP_KNOBS = ("lr_decay_start", "grad_clip", "nonfinite", "channels_last", "compile", "n_critic")
+
+
+def test_loop_knobs_and_voice_loss_defaults_have_one_home():
+    """Model configs are small diffs over conf/model/base (the loop) and conf/model/vc/gan.yaml (voice GANs)."""
+    for path in (CONF_DIR / "model").rglob("*.yaml"):
+        if path.parent.name == "base":
+            continue
+        keys = {line.split(":")[0].strip() for line in path.read_text().splitlines() if ":" in line}
+        assert not keys & set(LOOP_KNOBS), (path, keys & set(LOOP_KNOBS))
+        if path.stem in ("stargan_vc2", "cyclegan_vc", "cyclegan_vc2"):
+            assert not keys & {"identity_until", "cycle", "samples_to_write", "level_margin_db"}, path
+
+
+def test_a_missing_loss_weight_is_a_config_error_naming_it(tmp_path):
+    cfg = compose("train", ["model=stargan_vc", "size=tiny", "~model.loss.identity_until"], tmp_path)
+    with open_dict(cfg):
+        cfg.data.num_speakers = 3
+    with pytest.raises(Exception) as err:
+        hydra.utils.instantiate(cfg.model)
+    assert "model.loss.identity_until: missing" in str(user_error(err.value))

@@ -11,11 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakevideo.errors import ConfigError
-from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss
-from fakevideo.tasks.vc import VoiceConversionTask
+from fakevideo.losses.adversarial import discriminator_loss, generator_loss
+from fakevideo.tasks.vc import VC_LOSS_KEYS, VoiceConversionTask, loss_weights
 
-DEFAULT_LOSS = {"adversarial": "lsgan", "cycle": 10.0, "identity": 5.0, "identity_until": 10000,
-                "gradient_penalty": 10.0}
 NetworkFactory = Callable[[], nn.Module]
 
 
@@ -36,8 +34,7 @@ class CycleGANTask(VoiceConversionTask):
         self.two_step = two_step
         if two_step:
             self.discriminator_a2, self.discriminator_b2 = discriminator(), discriminator()
-        self.loss = {**DEFAULT_LOSS, **(loss or {})}
-        check_adversarial(self.loss["adversarial"])
+        self.loss = loss_weights(loss, VC_LOSS_KEYS)
 
     def attach_data(self, data_info: dict, run_config: dict) -> None:
         speakers = data_info.get("speakers", [])

@@ -9,11 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakevideo.errors import ConfigError
-from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss
-from fakevideo.tasks.vc import VoiceConversionTask
-
-DEFAULT_LOSS = {"adversarial": "lsgan", "cycle": 10.0, "identity": 5.0, "identity_until": 10000,
-                "classification": 1.0, "gradient_penalty": 10.0}
+from fakevideo.losses.adversarial import discriminator_loss, generator_loss
+from fakevideo.tasks.vc import VC_LOSS_KEYS, VoiceConversionTask, loss_weights
 
 
 class StarGANTask(VoiceConversionTask):
@@ -27,8 +24,7 @@ class StarGANTask(VoiceConversionTask):
             raise ConfigError(f"model.conditioning={conditioning!r}: choose 'target' or 'pair'")
         self.generator, self.discriminator, self.classifier = generator, discriminator, classifier
         self.num_speakers, self.conditioning = num_speakers, conditioning
-        self.loss = {**DEFAULT_LOSS, **(loss or {})}
-        check_adversarial(self.loss["adversarial"])
+        self.loss = loss_weights(loss, (*VC_LOSS_KEYS, *(["classification"] if classifier is not None else [])))
 
     def code(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Conditioning vector for converting `source` -> `target` speakers (indices [B])."""

@@ -5,6 +5,7 @@ whether the converted voices are closer to the target speakers than to the sourc
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from fakevideo.audio.figures import envelope_figure
 from fakevideo.audio.loudness import follow_level
 from fakevideo.audio.world import WorldConfig, synthesize
 from fakevideo.data.vc import SpeakerStats
+from fakevideo.errors import ConfigError
+from fakevideo.losses.adversarial import check_adversarial
 from fakevideo.metrics.mcd import mel_cepstral_distortion, speech_frames
 from fakevideo.metrics.prdc import prdc
 from fakevideo.provenance import ProvenanceLabel, write_wav
@@ -24,6 +27,20 @@ from fakevideo.tasks.media import log_audio, log_figure
 from fakevideo.tasks.speaker_check import SpeakerCheck, closeness_warning
 
 PRDC_K = 5
+
+
+#: loss weights every voice GAN reads; their defaults have one home, conf/model/vc/gan.yaml
+VC_LOSS_KEYS = ("adversarial", "gradient_penalty", "cycle", "identity", "identity_until")
+
+
+def loss_weights(loss: Mapping | None, required: Iterable[str]) -> dict:
+    """The configured loss weights, checked: a missing one is a ConfigError naming it, not a KeyError mid-run."""
+    weights = dict(loss or {})
+    missing = [key for key in required if key not in weights]
+    if missing:
+        raise ConfigError(f"model.loss.{missing[0]}: missing (the defaults are in conf/model/vc/gan.yaml)")
+    check_adversarial(weights["adversarial"])
+    return weights
 
 
 class VoiceConversionTask(GANTask):
