@@ -138,6 +138,16 @@ def test_soft_mask_is_eroded_and_feathered():
     assert soft.sum() < hard.sum()
 
 
+def test_soft_mask_erosion_equals_kornias_flat_square_erosion():
+    from kornia.morphology import erosion
+
+    mask = (torch.rand(2, 1, 64, 80, generator=torch.Generator().manual_seed(0)) > 0.2).float()
+    mask[..., 10:50, 12:70] = 1  # a solid region and speckle, touching the borders
+    for size in (1, 3, 13):
+        expected = erosion(mask, torch.ones(size, size))
+        torch.testing.assert_close(soft_mask(mask, size, blur_sigma=1e-3), expected)  # a blur of ~0 px
+
+
 def _face(x: float, y: float, side: float = 40.0) -> Face:
     return Face(box=np.array([x, y, x + side, y + side]), score=1.0, landmarks68=np.full((68, 2), [x, y]))
 
