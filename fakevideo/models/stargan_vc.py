@@ -10,14 +10,18 @@ from fakevideo.nn.layers import GatedConv, append_code, pad_to_multiple
 
 
 class StarGANVCGenerator(nn.Module):
-    """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer."""
+    """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer.
+
+    `residual=True` (not in the paper) adds the output to the input and starts the output layer at zero: an
+    untrained generator is then the identity on normalised features, i.e. the mean/variance baseline, and training
+    moves away from it only where the losses ask."""
 
     frame_multiple = 4
 
-    def __init__(self, num_speakers: int, base_channels: int = 32, norm: str = "instance"):
+    def __init__(self, num_speakers: int, base_channels: int = 32, norm: str = "instance", residual: bool = False):
         super().__init__()
         c, s = base_channels, num_speakers
-        self.num_speakers = num_speakers
+        self.num_speakers, self.residual = num_speakers, residual
         self.encoder = nn.Sequential(
             GatedConv(2, 1, c, (3, 9), padding=(1, 4), norm=norm),
             GatedConv(2, c, 2 * c, (4, 8), stride=2, padding=(1, 3), norm=norm),
@@ -28,6 +32,9 @@ class StarGANVCGenerator(nn.Module):
             GatedConv(2, 2 * c + s, c, 4, stride=2, padding=1, norm=norm, transposed=True),
         ])
         self.out = nn.Conv2d(c + s, 1, (3, 9), padding=(1, 4))
+        if residual:
+            nn.init.zeros_(self.out.weight)
+            nn.init.zeros_(self.out.bias)
 
     def forward(self, mcep: torch.Tensor, target_code: torch.Tensor) -> torch.Tensor:
         """mcep [B, D, T] (normalised), target_code [B, S] one-hot -> converted mcep [B, D, T]; any D, T."""
@@ -35,7 +42,8 @@ class StarGANVCGenerator(nn.Module):
         h = self.encoder(pad_to_multiple(mcep.unsqueeze(1), self.frame_multiple, dims=2))
         for layer in self.decoder:
             h = layer(append_code(h, target_code))
-        return self.out(append_code(h, target_code))[:, 0, :dims, :frames]
+        out = self.out(append_code(h, target_code))[:, 0, :dims, :frames]
+        return mcep + out if self.residual else out
 
 
 class StarGANVCDiscriminator(nn.Module):
