@@ -15,6 +15,8 @@ KNOWN_WARNINGS = (
     r"`isinstance\(treespec, LeafSpec\)` is deprecated",
     # Lightning explains at length how to checkpoint pre-optimisation weights; the GAN loop wants post-step ones.
     r"Using ModelCheckpoint with manual optimization and every_n_train_steps",
+    # On resume Lightning cannot see that the voice sampler continues from the task's batches_done; it does.
+    r"You're resuming from a checkpoint that ended before the epoch ended and your dataloader is not resumable",
     # webrtcvad (via resemblyzer) and face-recognition-models import pkg_resources; setuptools is pinned for them.
     r"pkg_resources is deprecated as an API",
 )

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from fakevideo.audio.f0 import LogF0Stats
 from fakevideo.audio.io import list_audio_files
 from fakevideo.audio.world import WorldConfig, WorldFeatures
+from fakevideo.contracts import batches_consumed
 from fakevideo.data import check_loader_knobs
 from fakevideo.data.demo import build_demo_corpus
 from fakevideo.data.features import extract_corpus, load_cached
@@ -278,8 +279,7 @@ class VCDataModule(pl.LightningDataModule):
                                         self._crops(self.speakers[1:], self.seed + 1))
         else:
             dataset = self._crops(self.speakers, self.seed)
-        module = self.trainer.lightning_module if self.trainer is not None else None
-        start = module.batches_done * self.batch_size if module is not None else 0
+        start = batches_consumed(self.trainer) * self.batch_size
         return DataLoader(dataset, batch_size=self.batch_size, drop_last=True,
                           sampler=ContinuingSampler(start, self.samples_per_epoch),
                           # its own generator: creating the iterator must not draw from the global RNG, or a

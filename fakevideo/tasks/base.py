@@ -1,5 +1,7 @@
-"""The GAN loop every recipe shares: manual optimisation, training length in generator iterations,
-linear learning-rate decay, gradient clipping and a stop on non-finite losses."""
+"""The training loops every recipe shares: manual optimisation, training length in generator iterations,
+linear learning-rate decay, gradient clipping and a stop on non-finite losses (`TrainingTask`); the alternating
+critic/generator updates of the GAN recipes (`GANTask`) and the single-optimiser loop of supervised ones
+(`SupervisedTask`)."""
 
 from __future__ import annotations
 
@@ -43,28 +45,24 @@ def linear_decay(iterations: int, decay_start: float) -> Callable[[int], float]:
     return lambda it: 1.0 if it < start else max(0.0, 1.0 - (it - start) / span)
 
 
-class GANTask(pl.LightningModule):
-    """Base of every GAN recipe. One training step is one discriminator update; every `n_critic`-th step also
-    updates the generator and steps the schedulers. With two optimisers Lightning's `global_step` counts both,
-    so one generator iteration is `n_critic + 1` global steps: `iteration` and `steps_per_iteration` make the
-    configured training length mean generator updates for every model.
-    """
+class TrainingTask(pl.LightningModule):
+    """Base of every recipe. `iteration` counts generator updates whatever the number of optimisers, so the
+    configured training length (`iterations`, `validate_every`, `checkpoint_every`) means the same for every model;
+    a recipe says how many Lightning steps (`steps_per_iteration`) and training batches (`batches_per_iteration`)
+    one iteration takes."""
 
-    def __init__(self, optimizer_g: OptimizerFactory, optimizer_d: OptimizerFactory, iterations: int,
-                 n_critic: int = 1, lr_decay_start: float = 0.5, grad_clip: float | None = None,
-                 nonfinite: str = "stop", channels_last: bool = False, compile: str | None = None):
+    def __init__(self, optimizer_g: OptimizerFactory, iterations: int, lr_decay_start: float = 0.5,
+                 grad_clip: float | None = None, nonfinite: str = "stop", channels_last: bool = False,
+                 compile: str | None = None):
         super().__init__()
         if iterations < 1:
             raise ConfigError(f"iterations={iterations}: must be at least 1")
-        if n_critic < 1:
-            raise ConfigError(f"model.n_critic={n_critic}: must be at least 1")
         if nonfinite not in ("stop", "skip"):
             raise ConfigError(f"model.nonfinite={nonfinite!r}: choose 'stop' or 'skip'")
         if not 0.0 <= lr_decay_start <= 1.0:
             raise ConfigError(f"model.lr_decay_start={lr_decay_start}: a fraction of training in [0, 1]")
         self.automatic_optimization = False
-        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
-        self.iterations, self.n_critic = iterations, n_critic
+        self.optimizer_g, self.iterations = optimizer_g, iterations
         self.lr_decay_start, self.grad_clip, self.nonfinite = lr_decay_start, grad_clip, nonfinite
         self.channels_last, self.compile_backend = channels_last, compile
         self.data_info: dict = {}
@@ -129,11 +127,8 @@ class GANTask(pl.LightningModule):
         raise NotImplementedError
 
     def discriminator_parameters(self) -> Iterable[torch.nn.Parameter]:
-        raise NotImplementedError
-
-    def discriminator_losses(self, batch) -> dict[str, torch.Tensor]:
-        """Named loss terms of one critic update; their sum is minimised."""
-        raise NotImplementedError
+        """The critics' parameters; none unless the recipe has critics."""
+        return []
 
     def generator_losses(self, batch) -> dict[str, torch.Tensor]:
         """Named, already weighted loss terms of one generator update; their sum is minimised."""
@@ -143,42 +138,21 @@ class GANTask(pl.LightningModule):
         """Test-split evaluation after training, written under `out_dir`; recipes without one return None."""
         return None
 
-    def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
-                fake: torch.Tensor) -> torch.Tensor:
-        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one."""
-        return gradient_penalty(critic, real, fake, getattr(self.trainer.precision_plugin, "scaler", None))
-
     # -- the shared loop ------------------------------------------------------------------------------
     @property
     def steps_per_iteration(self) -> int:
-        return self.n_critic + 1
+        """Lightning steps (optimiser steps) in one generator iteration."""
+        raise NotImplementedError
 
     @property
     def batches_per_iteration(self) -> int:
-        return self.n_critic
+        """Training batches drawn in one generator iteration."""
+        raise NotImplementedError
 
     @property
     def iteration(self) -> int:
         """Completed generator iterations (restored with the checkpoint, since global_step is)."""
         return self.global_step // self.steps_per_iteration
-
-    def configure_optimizers(self):
-        opt_g = self.optimizer_g(self.generator_parameters())
-        opt_d = self.optimizer_d(self.discriminator_parameters())
-        decay = linear_decay(self.iterations, self.lr_decay_start)
-        return [opt_g, opt_d], [LambdaLR(opt_g, decay), LambdaLR(opt_d, decay)]
-
-    def training_step(self, batch, batch_idx: int) -> None:
-        opt_g, opt_d = self.optimizers()
-        generator_turn = self.global_step % self.steps_per_iteration == self.n_critic - 1
-        logs = self._update(opt_d, self.discriminator_losses, batch, "d")
-        if generator_turn:
-            logs |= self._update(opt_g, self.generator_losses, batch, "g")
-            for scheduler in self.lr_schedulers():
-                scheduler.step()
-            logs["lr/g"] = opt_g.param_groups[0]["lr"]
-            logs["lr/d"] = opt_d.param_groups[0]["lr"]
-        self.log_dict(logs, prog_bar=False, on_step=True, on_epoch=False)
 
     def _update(self, optimizer, compute: Callable[[object], dict[str, torch.Tensor]], batch,
                 prefix: str) -> dict[str, float]:
@@ -204,3 +178,77 @@ class GANTask(pl.LightningModule):
             return False
         raise TrainingDiverged(f"loss {bad[0]} became non-finite at iteration {self.iteration}; the last good "
                                "checkpoint is kept (lower the learning rate, or set model.nonfinite=skip)")
+
+class GANTask(TrainingTask):
+    """Base of every GAN recipe. One training step is one critic update; every `n_critic`-th step also updates the
+    generator and steps the schedulers. With two optimisers Lightning's `global_step` counts both, so one
+    generator iteration is `n_critic + 1` global steps."""
+
+    def __init__(self, optimizer_g: OptimizerFactory, optimizer_d: OptimizerFactory, iterations: int,
+                 n_critic: int = 1, **kwargs):
+        super().__init__(optimizer_g, iterations, **kwargs)
+        if n_critic < 1:
+            raise ConfigError(f"model.n_critic={n_critic}: must be at least 1")
+        self.optimizer_d, self.n_critic = optimizer_d, n_critic
+
+    def discriminator_parameters(self) -> Iterable[torch.nn.Parameter]:
+        raise NotImplementedError
+
+    def discriminator_losses(self, batch) -> dict[str, torch.Tensor]:
+        """Named loss terms of one critic update; their sum is minimised."""
+        raise NotImplementedError
+
+    def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
+                fake: torch.Tensor) -> torch.Tensor:
+        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one."""
+        return gradient_penalty(critic, real, fake, getattr(self.trainer.precision_plugin, "scaler", None))
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return self.n_critic + 1
+
+    @property
+    def batches_per_iteration(self) -> int:
+        return self.n_critic
+
+    def configure_optimizers(self):
+        opt_g = self.optimizer_g(self.generator_parameters())
+        opt_d = self.optimizer_d(self.discriminator_parameters())
+        decay = linear_decay(self.iterations, self.lr_decay_start)
+        return [opt_g, opt_d], [LambdaLR(opt_g, decay), LambdaLR(opt_d, decay)]
+
+    def training_step(self, batch, batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        generator_turn = self.global_step % self.steps_per_iteration == self.n_critic - 1
+        logs = self._update(opt_d, self.discriminator_losses, batch, "d")
+        if generator_turn:
+            logs |= self._update(opt_g, self.generator_losses, batch, "g")
+            for scheduler in self.lr_schedulers():
+                scheduler.step()
+            logs["lr/g"] = opt_g.param_groups[0]["lr"]
+            logs["lr/d"] = opt_d.param_groups[0]["lr"]
+        self.log_dict(logs, prog_bar=False, on_step=True, on_epoch=False)
+
+
+class SupervisedTask(TrainingTask):
+    """Base of the recipes trained on targets alone (FSGAN segmentation): one optimiser, no critic, so one
+    generator iteration is one Lightning step and one batch."""
+
+    @property
+    def steps_per_iteration(self) -> int:
+        return 1
+
+    @property
+    def batches_per_iteration(self) -> int:
+        return 1
+
+    def configure_optimizers(self):
+        optimizer = self.optimizer_g(self.generator_parameters())
+        return [optimizer], [LambdaLR(optimizer, linear_decay(self.iterations, self.lr_decay_start))]
+
+    def training_step(self, batch, batch_idx: int) -> None:
+        optimizer = self.optimizers()
+        logs = self._update(optimizer, self.generator_losses, batch, "g")
+        self.lr_schedulers().step()
+        logs["lr/g"] = optimizer.param_groups[0]["lr"]
+        self.log_dict(logs, prog_bar=False, on_step=True, on_epoch=False)

@@ -1,9 +1,9 @@
 """The FSGAN recipes (Nirkin et al. 2019): reenactment, segmentation, completion and blending, each a small
-subclass of one face task that reuses the shared GAN loop.
+subclass of one face task (`FaceTask`) combined with the shared GAN loop or the supervised one.
 
 Every recipe says how a batch of face pairs becomes its generator input and its reference (`prepare`), which
 reconstruction terms it minimises, and which panels its validation sample grid shows. The three image recipes
-are adversarial (multi-scale PatchGAN, LSGAN); segmentation is supervised only, with one optimiser, so one
+are adversarial (multi-scale PatchGAN, LSGAN); segmentation is a `SupervisedTask`: one optimiser, so one
 generator iteration is one Lightning step.
 """
 
@@ -22,7 +22,7 @@ from fakevideo.errors import ConfigError
 from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss
 from fakevideo.losses.blending import gradient_domain_loss
 from fakevideo.losses.perceptual import PerceptualLoss
-from fakevideo.tasks.base import GANTask, linear_decay
+from fakevideo.tasks.base import GANTask, SupervisedTask, TrainingTask
 from fakevideo.tasks.media import log_image
 from fakevideo.video.heatmaps import landmark_heatmaps
 from fakevideo.video.masks import FACE
@@ -50,7 +50,7 @@ def gray(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 2 - 1).expand(-1, 3, -1, -1)
 
 
-class FaceTask(GANTask):
+class FaceTask(TrainingTask):
     """What every FSGAN recipe shares: a generator with a fixed input layout, `prepare`d batches, validation
     that logs the reconstruction terms and writes a PNG grid of samples."""
 
@@ -116,7 +116,7 @@ class FaceTask(GANTask):
         return path
 
 
-class AdversarialFaceTask(FaceTask):
+class AdversarialFaceTask(FaceTask, GANTask):
     """An image recipe: generator + multi-scale critic, 0.1 L1 + VGG perceptual + weighted GAN loss."""
 
     default_loss = {"adversarial": "lsgan", "gan": 0.001, "pixel": 0.1, "perceptual": 1.0}
@@ -261,41 +261,13 @@ class BlendingTask(AdversarialFaceTask):
         return [prepared["input"][:, :3], prepared["real"], output]
 
 
-class SegmentationTask(FaceTask):
+class SegmentationTask(FaceTask, SupervisedTask):
     """Face crop -> face / hair / background logits, trained with cross-entropy against the landmark-derived
     masks. One optimiser and no critic: one generator iteration is one Lightning step."""
 
     best_metric = ("val/ce", "min")
 
     family = "fsgan_segmentation"
-
-    def __init__(self, generator: nn.Module, optimizer_g, iterations: int, **kwargs):
-        super().__init__(generator, optimizer_g=optimizer_g, optimizer_d=None, iterations=iterations, **kwargs)
-        if self.n_critic != 1:
-            raise ConfigError(f"model.n_critic={self.n_critic}: segmentation has no critic; leave it at 1")
-
-    @property
-    def steps_per_iteration(self) -> int:
-        return 1
-
-    @property
-    def batches_per_iteration(self) -> int:
-        return 1
-
-    def discriminator_parameters(self) -> list[nn.Parameter]:
-        return []
-
-    def configure_optimizers(self):
-        optimizer = self.optimizer_g(self.generator_parameters())
-        decay = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_decay(self.iterations, self.lr_decay_start))
-        return [optimizer], [decay]
-
-    def training_step(self, batch, batch_idx: int) -> None:
-        optimizer = self.optimizers()
-        logs = self._update(optimizer, self.generator_losses, batch, "g")
-        self.lr_schedulers().step()
-        logs["lr/g"] = optimizer.param_groups[0]["lr"]
-        self.log_dict(logs, prog_bar=False, on_step=True, on_epoch=False)
 
     def prepare(self, batch: dict, rng: torch.Generator | None = None) -> Prepared:
         return {"input": batch["target_image"], "labels": batch["target_masks"].argmax(dim=1)}

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from fakevideo.errors import CheckpointError
-from fakevideo.tasks.base import CHECKPOINT_KEY, GANTask
+from fakevideo.tasks.base import CHECKPOINT_KEY, TrainingTask
 from fakevideo.training.stored_config import build_stored
 
 
@@ -46,7 +46,7 @@ def _check_weights_fit(probe: torch.nn.Module, state_dict: dict, path: Path) -> 
                               f"{differing[0][0]})")
 
 
-def load_task(path: str | Path, expected: type[GANTask] = GANTask) -> GANTask:
+def load_task(path: str | Path, expected: type[TrainingTask] = TrainingTask) -> TrainingTask:
     """Rebuild the task from the config stored in the checkpoint and load its weights (eval mode).
 
     `expected` is the kind of task the caller can use (e.g. VoiceConversionTask); another is a CheckpointError.

@@ -47,7 +47,7 @@ def _update(task, losses, batch) -> None:
 
 
 def model_cost(task, batch) -> dict:
-    """Parameters and GFLOP of `task` (a GANTask) on `batch`. Leaves no trace in the run: the random numbers it
+    """Parameters and GFLOP of `task` (a TrainingTask) on `batch`. Leaves no trace in the run: the random numbers it
     draws are the forked generator's, and buffers the forward passes update (BatchNorm statistics) are restored."""
     generator = [p for p in task.generator_parameters() if p.requires_grad]
     critic = [p for p in task.discriminator_parameters() if p.requires_grad]

@@ -1,9 +1,8 @@
 """Build datamodule, task, loggers, callbacks and trainer from a composed config, and fit.
 
 Every model - voice or face - goes through this one function; train.py is a thin Hydra shim around it.
-A datamodule offers, besides Lightning's hooks, `describe()` (resolved facts such as the speaker list, written
-back into the config and carried by checkpoints) and `write_summary(folder)` (data plots for the run).
-A task is a `GANTask`: it says how many Lightning steps make one generator iteration.
+The datamodule is a `fakevideo.contracts.RunDataModule` (it describes its data and writes its plots); the task
+is a `TrainingTask` (it says how many Lightning steps and batches make one generator iteration).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
+from fakevideo.contracts import RunDataModule
 from fakevideo.errors import CheckpointError, ConfigError, check_positive_int
 from fakevideo.training.callbacks import SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
@@ -129,6 +129,9 @@ def train(cfg: DictConfig) -> float | None:
     pl.seed_everything(cfg.seed, workers=True)
     run_dir = Path(cfg.run_dir)
     datamodule = hydra.utils.instantiate(cfg.data)
+    if not isinstance(datamodule, RunDataModule):
+        raise ConfigError(f"data._target_={cfg.data._target_}: not a fakevideo datamodule (needs describe() and "
+                          f"write_summary(); see fakevideo.contracts)")
     datamodule.prepare_data()
     datamodule.setup("fit")
     data_info = datamodule.describe()
