@@ -35,6 +35,7 @@ class FaceSwapModels:
     the target's pose, so one landmark mask serves both)."""
 
     family = "fsgan"  # provenance label's model family
+    threads: int | None = None  # torch threads while swapping: torch's own
 
     def __init__(self, tasks: dict[str, FaceTask], device: torch.device, checkpoints: dict[str, str] | None = None):
         self.tasks = tasks

@@ -14,6 +14,7 @@ and face masks.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from tqdm.auto import tqdm
 
 from fakevideo.data.faces import resize_face
 from fakevideo.errors import ConfigError
-from fakevideo.parallel import in_background, prefetch
+from fakevideo.parallel import in_background, prefetch, torch_threads
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
 from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
 from fakevideo.pipelines.warp_model import WarpFaceModel
@@ -167,7 +168,8 @@ class FaceSwapper:
         pending: list[tuple[np.ndarray, int | None]] = []
         written = swapped = 0
         depth = 2 * self.options.batch_size
-        with (VideoWriter(video, fps) as writer,
+        threads = torch_threads(self.models.threads) if self.models.threads else contextlib.nullcontext()
+        with (threads, VideoWriter(video, fps) as writer,
               in_background(lambda frame: writer.write(self._mark(frame)), depth) as write,
               tqdm(total=expected_frames, unit="frame", desc="swap") as bar):
             def flush() -> None:

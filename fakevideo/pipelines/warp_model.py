@@ -24,6 +24,9 @@ class WarpFaceModel:
     """Landmark warp + Lab colour match + Poisson blend, at the crop size (no resize, nothing trained)."""
 
     family = "warp"
+    # torch threads while swapping: its torch work (paste-back) is small ops, which a second thread, contending with
+    # decoding, encoding and OpenCV, made 3-4x slower (bench/RESULTS.md)
+    threads = 1
 
     def __init__(self, settings: WarpSettings | None = None, crop_size: int = CROP_SIZE,
                  crop_scale: float = CROP_SCALE, device: str = "cpu"):
