@@ -23,9 +23,6 @@ from omegaconf import open_dict
 
 from fakevideo.config import CONF_DIR, compose
 
-PAPER_BATCH_CROP = {"cyclegan_vc": (1, 128), "cyclegan_vc2": (1, 128), "stargan_vc": (8, 128),
-                    "stargan_vc2": (8, 128)}
-
 
 def build(experiment: str, device: str, precision: str, options: tuple[str, ...] = ()):
     """The experiment's task at paper width, attached to a bare trainer (for precision and the loss scaler), with
@@ -43,8 +40,9 @@ def build(experiment: str, device: str, precision: str, options: tuple[str, ...]
     return cfg, task
 
 
-def batch_for(cfg, model: str, device: str) -> dict:
-    size, crop = PAPER_BATCH_CROP[model]
+def batch_for(cfg, device: str) -> dict:
+    """Random features at the config's own batch size and crop length (the paper's, at size=paper)."""
+    size, crop = cfg.data.batch_size, cfg.data.crop_frames
     dims, speakers = cfg.data.features.mcep_dim, cfg.data.num_speakers
     if cfg.data.pairing:
         return {"mcep_a": torch.randn(size, dims, crop, device=device),
@@ -65,7 +63,7 @@ def iteration(task, optimizers, batch) -> None:
 def measure(experiment: str, device: str, precision: str, steps: int, options: tuple[str, ...] = ()) -> str:
     cfg, task = build(experiment, device, precision, options)
     model = cfg.hydra.runtime.choices.model
-    batch = batch_for(cfg, model, device)
+    batch = batch_for(cfg, device)
     optimizers = [task.optimizer_d(task.discriminator_parameters()), task.optimizer_g(task.generator_parameters())]
     iteration(task, optimizers, batch)  # warm-up (cuDNN autotuning, allocator)
     if device == "cuda":
@@ -82,7 +80,7 @@ def measure(experiment: str, device: str, precision: str, steps: int, options: t
     seconds = (time.perf_counter() - start) / steps
     g = sum(p.numel() for p in task.generator_parameters())
     d = sum(p.numel() for p in task.discriminator_parameters())
-    size, crop = PAPER_BATCH_CROP[model]
+    size, crop = cfg.data.batch_size, cfg.data.crop_frames
     return (f"{experiment:26s} {model:13s} {size:>5d} {crop:>5d} {seconds:>9.3f} {peak:>10.0f} "
             f"{g / 1e6:>8.2f} {d / 1e6:>8.2f}")
 

@@ -80,3 +80,14 @@ def test_a_missing_loss_weight_is_a_config_error_naming_it(tmp_path):
     with pytest.raises(Exception) as err:
         hydra.utils.instantiate(cfg.model)
     assert "model.loss.identity_until: missing" in str(user_error(err.value))
+
+
+def test_the_models_sweep_covers_every_voice_model_in_conf(tmp_path):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from fakevideo import zoo
+
+    cfg = compose("train", ["+sweep=models"], tmp_path)
+    sweep = OverridesParser.create().parse_overrides([f"model={cfg.hydra.sweeper.params.model}"])[0].value()
+    assert sweep.filter(zoo.model_options()) == zoo.voice_models()
+    assert {"maskcyclegan_vc", "baseline_meanvar", "cyclegan_vc2"} <= set(zoo.voice_models())

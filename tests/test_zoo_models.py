@@ -8,6 +8,7 @@ from torch import nn
 
 from fakevideo.models.cyclegan_vc import CycleGANVCDiscriminator, CycleGANVCGenerator
 from fakevideo.models.cyclegan_vc2 import CycleGANVC2Generator, PatchGANDiscriminator
+from fakevideo.models.maskcyclegan_vc import MaskCycleGANVCGenerator, random_temporal_mask
 from fakevideo.models.stargan_vc2 import StarGANVC2Discriminator, StarGANVC2Generator, pair_code
 from fakevideo.nn.layers import ConditionalInstanceNorm, ResidualGLU1d, UpsampleGLU, pixel_shuffle_1d
 
@@ -55,6 +56,7 @@ PAPER_COUNTS = {
     "cyclegan_vc_g": (lambda: CycleGANVCGenerator(36), 38_147_876),
     "cyclegan_vc_d": (lambda: CycleGANVCDiscriminator(), 21_837_825),
     "cyclegan_vc2_g": (lambda: CycleGANVC2Generator(36), 32_900_993),
+    "maskcyclegan_vc_g": (lambda: MaskCycleGANVCGenerator(36), 32_920_193),  # + the mask plane's first-layer weights
     "patchgan_d": (lambda: PatchGANDiscriminator(), 22_894_593),
     "stargan_vc2_g": (lambda: StarGANVC2Generator(4, 36), 33_023_873),
     "stargan_vc2_d": (lambda: StarGANVC2Discriminator(4), 22_908_929),
@@ -148,3 +150,20 @@ def test_critics_have_no_output_sigmoid(critic_class):
         out.weight.mul_(100.0)
     scores = critic(torch.randn(2, 36, 32))
     assert scores.abs().max() > 1.0 and (scores < 0).any()
+
+
+def test_maskcyclegan_generator_fills_in_masked_frames_and_ignores_an_all_ones_mask():
+    torch.manual_seed(0)
+    generator = MaskCycleGANVCGenerator(36, base_channels=4, num_blocks=2).eval()
+    mcep = torch.randn(3, 36, 64)
+    with torch.no_grad():
+        unmasked = generator(mcep)
+        torch.testing.assert_close(generator(mcep, torch.ones_like(mcep)), unmasked)
+        mask = random_temporal_mask(3, 36, 64, max_frames=20, device=mcep.device)
+        hidden = mcep.clone()
+        hidden[mask == 0] = 100.0  # what is masked out cannot reach the output
+        torch.testing.assert_close(generator(hidden, mask), generator(mcep, mask))
+    zeroed = (mask == 0).all(dim=1)  # [B, T]: a frame is masked in every dimension or in none
+    assert ((mask == 0).any(dim=1) == zeroed).all() and (zeroed.sum(dim=1) <= 20).all()
+    runs = [torch.nonzero(row).flatten() for row in zeroed]
+    assert all(len(r) == 0 or (r[-1] - r[0] + 1 == len(r)) for r in runs)  # one contiguous run

@@ -15,6 +15,7 @@ from conftest import REPO, run_training, train_overrides
 from omegaconf import OmegaConf, open_dict
 from torch import nn
 
+from fakevideo import zoo
 from fakevideo.audio.io import load_audio
 from fakevideo.config import CONF_DIR, compose
 from fakevideo.data.vc import VCDataModule
@@ -24,9 +25,14 @@ from fakevideo.tasks.cyclegan import CycleGANTask
 from fakevideo.training.checkpoints import load_task
 from fakevideo.training.run import build_trainer
 
-ZOO = {"cyclegan_vc": 2, "cyclegan_vc2": 2, "stargan_vc2": 3}
-FAST = ["data.batch_size=2", "data.crop_frames=32", "model.generator.num_blocks=2", "model.optimizer_g.lr=1e-3",
-        "model.optimizer_d.lr=1e-3"]
+ZOO = {model: zoo.speakers_needed(model) or 3 for model in zoo.trained_voice_models()}  # every model in conf/
+FAST = ["data.batch_size=2", "data.crop_frames=32", "model.optimizer_g.lr=1e-3", "model.optimizer_d.lr=1e-3"]
+
+
+def fast(model: str) -> list[str]:
+    """FAST, plus two residual blocks for the generators that have a block count."""
+    blocks = ["model.generator.num_blocks=2"] if "num_blocks" in zoo.composed(model).model.generator else []
+    return [*FAST, *blocks]
 ITERATIONS = 6
 STEPS = 25
 
@@ -38,7 +44,7 @@ def _single_thread(one_thread):
 
 @pytest.fixture(scope="module")
 def zoo_runs(tmp_path_factory, demo_corpus, feature_cache):
-    """Run directories of tiny CycleGAN-VC, CycleGAN-VC2 and StarGAN-VC2 models trained on the demo corpus."""
+    """Run directories of every trained voice model of the zoo, tiny, trained on the demo corpus."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     runs = {}
@@ -46,7 +52,7 @@ def zoo_runs(tmp_path_factory, demo_corpus, feature_cache):
         runs[model] = tmp_path_factory.mktemp(model)
         run_training(runs[model], demo_corpus, feature_cache, f"model={model}", f"data.num_speakers={speakers}",
                      f"iterations={ITERATIONS}", f"validate_every={ITERATIONS}", f"checkpoint_every={ITERATIONS}",
-                     *FAST)
+                     *fast(model))
     torch.set_num_threads(threads)
     return runs
 
@@ -95,7 +101,7 @@ def test_two_step_adversarial_loss_only_in_cyclegan_vc2(zoo_runs):
 
 def built_task(model: str, tmp_path, corpus, cache, *extra: str):
     cfg = compose("train", train_overrides(corpus, cache, f"model={model}", f"data.num_speakers={ZOO[model]}",
-                                           "iterations=1", "validate_every=100", *FAST, *extra), tmp_path)
+                                           "iterations=1", "validate_every=100", *fast(model), *extra), tmp_path)
     datamodule = hydra.utils.instantiate(cfg.data)
     datamodule.setup()
     with open_dict(cfg):

@@ -45,16 +45,18 @@ class To2d(nn.Module):
 
 class TwoOneTwoGenerator(nn.Module):
     """mcep [B, D, T] -> converted mcep [B, D, T] for any T (padded to a multiple of 4 inside, cropped back).
-    `code_dim > 0` makes the residual blocks' norms conditional on a code [B, code_dim] (StarGAN-VC2)."""
+    `code_dim > 0` makes the residual blocks' norms conditional on a code [B, code_dim] (StarGAN-VC2);
+    `in_channels > 1` lets a subclass feed planes besides the MCEPs (MaskCycleGAN-VC's mask) through `body`."""
 
     frame_multiple = 4
 
-    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, code_dim: int = 0):
+    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, code_dim: int = 0,
+                 in_channels: int = 1):
         super().__init__()
         w, self.mcep_dim, self.code_dim = base_channels, mcep_dim, code_dim
         freq = math.ceil(mcep_dim / self.frame_multiple)
         self.encoder = nn.Sequential(
-            GatedConv(2, 1, 4 * w, (5, 15), padding=(2, 7), norm="none"),
+            GatedConv(2, in_channels, 4 * w, (5, 15), padding=(2, 7), norm="none"),
             GatedConv(2, 4 * w, 8 * w, 5, stride=2, padding=2),
             GatedConv(2, 8 * w, 8 * w, 5, stride=2, padding=2),
         )
@@ -65,9 +67,13 @@ class TwoOneTwoGenerator(nn.Module):
                                      nn.Conv2d(4 * w, 1, (5, 15), padding=(2, 7)))
 
     def forward(self, mcep: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
-        dims, frames = mcep.shape[-2:]
+        return self.body(mcep.unsqueeze(1), code)
+
+    def body(self, planes: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        """[B, in_channels, D, T] input planes -> converted mcep [B, D, T]."""
+        dims, frames = planes.shape[-2:]
         assert dims == self.mcep_dim, f"generator built for mcep_dim={self.mcep_dim}, got {dims}"
-        h = self.to_1d(self.encoder(pad_to_multiple(mcep.unsqueeze(1), self.frame_multiple, dims=2)))
+        h = self.to_1d(self.encoder(pad_to_multiple(planes, self.frame_multiple, dims=2)))
         for block in self.blocks:
             h = block(h, code)
         return self.decoder(self.to_2d(h))[:, 0, :dims, :frames]

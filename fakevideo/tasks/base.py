@@ -200,8 +200,11 @@ class GANTask(TrainingTask):
 
     def penalty(self, critic: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                 fake: torch.Tensor) -> torch.Tensor:
-        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one."""
-        return gradient_penalty(critic, real, fake, getattr(self.trainer.precision_plugin, "scaler", None))
+        """WGAN-GP gradient penalty of `critic`, using the precision plugin's loss scaler when 16-mixed has one
+        (none outside a trainer: the losses are also computed by benchmarks and tests)."""
+        trainer = self._trainer
+        scaler = getattr(trainer.precision_plugin, "scaler", None) if trainer is not None else None
+        return gradient_penalty(critic, real, fake, scaler)
 
     @property
     def steps_per_iteration(self) -> int:

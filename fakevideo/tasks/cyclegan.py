@@ -61,10 +61,15 @@ class CycleGANTask(VoiceConversionTask):
             raise ConfigError("data.pairing: a CycleGAN model trains on paired crops; set data.pairing=true")
         return batch["mcep_a"], batch["mcep_b"]
 
+    def first_conversion(self, generator: nn.Module, source: torch.Tensor) -> torch.Tensor:
+        """The conversion that starts each cycle (A -> B of A->B->A, B -> A of B->A->B); recipes that train with
+        a changed first pass (MaskCycleGAN-VC's filling in frames) override this alone."""
+        return generator(source)
+
     def discriminator_losses(self, batch) -> dict[str, torch.Tensor]:
         xa, xb = self._pair(batch)
         with torch.no_grad():
-            fake_b, fake_a = self.generator_ab(xa), self.generator_ba(xb)
+            fake_b, fake_a = self.first_conversion(self.generator_ab, xa), self.first_conversion(self.generator_ba, xb)
             judged = [("a", self.discriminator_a, xa, fake_a), ("b", self.discriminator_b, xb, fake_b)]
             if self.two_step:
                 judged += [("a2", self.discriminator_a2, xa, self.generator_ba(fake_b)),
@@ -78,7 +83,7 @@ class CycleGANTask(VoiceConversionTask):
 
     def generator_losses(self, batch) -> dict[str, torch.Tensor]:
         xa, xb = self._pair(batch)
-        fake_b, fake_a = self.generator_ab(xa), self.generator_ba(xb)
+        fake_b, fake_a = self.first_conversion(self.generator_ab, xa), self.first_conversion(self.generator_ba, xb)
         cycle_a, cycle_b = self.generator_ba(fake_b), self.generator_ab(fake_a)
         kind = self.loss["adversarial"]
         terms = {"adv_ab": generator_loss(kind, self.discriminator_b(fake_b)),
