@@ -27,10 +27,11 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from fakevideo import zoo
 from fakevideo.data.demo import build_demo_corpus
 
 REPO = Path(__file__).resolve().parent.parent
-MODELS = ["stargan_vc", "stargan_vc2", "cyclegan_vc", "cyclegan_vc2"]
+MODELS = zoo.trained_voice_models()  # every voice GAN in conf/model
 BASELINE = "baseline_meanvar"
 # espeak-ng formant voices (the demo corpus uses the MBROLA voices and en-us+f4): a male and a female speaker
 HELD_OUT = {"rp_m": "en-gb-x-rp+m3", "us_f": "en-us+f2"}

@@ -44,7 +44,7 @@ def _sample(frames: np.ndarray, count: int, rng: np.random.Generator) -> np.ndar
     return frames if len(frames) <= count else frames[rng.choice(len(frames), count, replace=False)]
 
 
-def _speaker_centroids(datamodule: VCDataModule) -> dict[str, np.ndarray]:
+def speaker_centroids(datamodule: VCDataModule) -> dict[str, np.ndarray]:
     """Mean GE2E embedding of each speaker's real test utterances."""
     centroids = {}
     for speaker in datamodule.speakers:
@@ -61,7 +61,7 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
     rng = np.random.default_rng(seed)
     cfg = task.feature_config
     test = {(u.speaker, u.utt_id): u for u in datamodule.test_utts}
-    centroids = _speaker_centroids(datamodule) if speaker_similarity else {}
+    centroids = speaker_centroids(datamodule) if speaker_similarity else {}
     rows, converted_by_pair = [], defaultdict(list)
     for source in task.speakers:
         for target in task.speakers:

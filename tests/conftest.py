@@ -9,8 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import hydra
 import pytest
 import torch
+from omegaconf import OmegaConf, open_dict
 
 from fakevideo.config import compose
 from fakevideo.data.demo import build_demo_corpus
@@ -40,6 +42,17 @@ def train_overrides(corpus: Path, cache: Path, *extra: str) -> list[str]:
     return [f"data.root={corpus}", f"data.cache_dir={cache}", *FAST_DATA, "size=tiny", "logger=csv",
             "trainer=cpu", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
             "trainer.log_every_n_steps=1", "trainer.num_sanity_val_steps=0", *extra]
+
+
+def build_task(cfg):
+    """The set-up datamodule and the task, attached to its data, exactly as train.py builds them from `cfg`."""
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.setup()
+    with open_dict(cfg):
+        cfg.data.speakers = datamodule.speakers
+    task = hydra.utils.instantiate(cfg.model)
+    task.attach_data(datamodule.describe(), OmegaConf.to_container(cfg, resolve=True))
+    return datamodule, task
 
 
 def run_training(run_dir: Path, corpus: Path, cache: Path, *extra: str):

@@ -3,17 +3,16 @@ measuring it leaves no trace in the run, and that size=tiny costs about the same
 
 import json
 
-import hydra
 import pytest
 import pytorch_lightning as pl
 import torch
-from conftest import train_overrides
-from omegaconf import OmegaConf, open_dict
+from conftest import build_task, train_overrides
 
+from fakevideo import zoo
 from fakevideo.config import compose
 from fakevideo.training.cost import describe_cost, model_cost
 
-FAMILIES = ("stargan_vc", "stargan_vc2", "cyclegan_vc", "cyclegan_vc2")
+FAMILIES = zoo.trained_voice_models()  # every voice GAN in conf/model
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -25,13 +24,7 @@ def tiny_task(model: str, tmp_path, corpus, cache):
     """The task and one training batch exactly as `train.py model=MODEL size=tiny` builds them."""
     overrides = [o for o in train_overrides(corpus, cache, f"model={model}", "data.num_speakers=2")
                  if not o.startswith("data.crop_frames")]  # the crops a user's run has
-    cfg = compose("train", overrides, tmp_path)
-    datamodule = hydra.utils.instantiate(cfg.data)
-    datamodule.setup()
-    with open_dict(cfg):
-        cfg.data.speakers = datamodule.speakers
-    task = hydra.utils.instantiate(cfg.model)
-    task.attach_data(datamodule.describe(), OmegaConf.to_container(cfg, resolve=True))
+    datamodule, task = build_task(compose("train", overrides, tmp_path))
     task.trainer = pl.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False,
                               accelerator="cpu")
     return task, next(iter(datamodule.train_dataloader()))

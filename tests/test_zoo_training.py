@@ -7,12 +7,11 @@ import shutil
 import subprocess
 import sys
 
-import hydra
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_training, train_overrides
-from omegaconf import OmegaConf, open_dict
+from conftest import REPO, build_task, run_training, train_overrides
+from omegaconf import OmegaConf
 from torch import nn
 
 from fakevideo import zoo
@@ -102,12 +101,7 @@ def test_two_step_adversarial_loss_only_in_cyclegan_vc2(zoo_runs):
 def built_task(model: str, tmp_path, corpus, cache, *extra: str):
     cfg = compose("train", train_overrides(corpus, cache, f"model={model}", f"data.num_speakers={ZOO[model]}",
                                            "iterations=1", "validate_every=100", *fast(model), *extra), tmp_path)
-    datamodule = hydra.utils.instantiate(cfg.data)
-    datamodule.setup()
-    with open_dict(cfg):
-        cfg.data.speakers = datamodule.speakers
-    task = hydra.utils.instantiate(cfg.model)
-    task.attach_data(datamodule.describe(), OmegaConf.to_container(cfg, resolve=True))
+    datamodule, task = build_task(cfg)
     return cfg, datamodule, task
 
 

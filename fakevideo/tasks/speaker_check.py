@@ -31,10 +31,10 @@ class SpeakerCheck:
         """A new validation pass; the speakers' centroids are embedded once per run."""
         self.similarities = []
         if not self.centroids:
-            from fakevideo.evaluation import _speaker_centroids
+            from fakevideo.evaluation import speaker_centroids
 
             with torch.random.fork_rng(devices=[]):  # loading the encoder must not move the run's random stream
-                self.centroids = _speaker_centroids(datamodule)
+                self.centroids = speaker_centroids(datamodule)
 
     def add(self, audio: np.ndarray, sample_rate: int, source: str, target: str) -> None:
         embedding = speaker_embedding(audio, sample_rate)
