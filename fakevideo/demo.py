@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\nfakevideo demo finished")
     print(f"  run directory      {run_dir}  (config.yaml, csv/metrics.csv, checkpoints/)")
     print(f"  data-length plot   {run_dir / 'data_lengths.png'}")
-    print(f"  validation samples {run_dir / 'samples'}  (wav + MCEP images per validation)")
+    print(f"  validation samples {run_dir / 'samples'}  (wav + spectral-envelope and F0 figures per validation)")
     print(f"  test-split metrics {run_dir / 'eval' / 'pairs.md'}  (MCD, F0, MSD, PRDC, speaker similarity)")
     print(f"  converted {source} -> {target}: {len(written)} wavs in {args.out / 'converted'}")
     print(f"  talking clip       {clip}  ({TALKING_FACE}'s photo speaking {test_ids[0]} as {source})")
