@@ -85,8 +85,10 @@ class ModelCost(pl.Callback):
     def __init__(self, run_dir: str | Path):
         self.path = Path(run_dir) / COST_FILE
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.is_global_zero:
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        """Measured before the strategy wraps the model: under DDP a backward pass through the wrapped model's
+        parameters on one rank alone would desynchronise the gradient reducer (the other rank then crashes)."""
+        if stage != "fit" or not trainer.is_global_zero:
             return
         batch = next(iter(trainer.datamodule.train_dataloader()))
         batch = pl_module.transfer_batch_to_device(batch, pl_module.device, 0)
