@@ -1,6 +1,7 @@
 """`python -m fakevideo.evaluate_swap SWAPPED SOURCE TARGET [--out DIR]`: how similar a face-swapped video is to its
-target and its source (pixels, face embedding, PCA), whose identity it carries, and how well it keeps the target's
-pose and expression. Prints a table; writes per-frame and summary CSVs and one plot per feature type.
+target and its source (pixels, face embedding, PCA), whose identity it carries, how well it keeps the target's
+pose and expression, and whether its mouth still moves with its voice (audio-visual sync, the target's own as the
+reference). Prints a table; writes per-frame and summary CSVs and one plot per feature type.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from fakevideo.atomic import atomic_path
-from fakevideo.errors import exit_on_user_error
+from fakevideo.audio.io import load_audio
+from fakevideo.errors import InputError, exit_on_user_error
+from fakevideo.metrics.av_sync import SyncScore, mouth_opening, speech_envelope, sync_score
 from fakevideo.metrics.video_similarity import (
     FEATURES,
     METRICS,
+    FaceTrack,
     Similarity,
     expression_error,
     face_track,
@@ -29,6 +33,8 @@ from fakevideo.video.faces import FaceDetector, make_detector
 from fakevideo.video.io import read_video_info
 
 PAIRS = ("target", "source")  # the swapped video is compared with each of these
+SYNCED = ("swapped", "target")  # videos whose own audio is checked against their mouth
+SYNC_RATE = 16000
 POSE_AXES = ("yaw", "pitch", "roll")
 
 
@@ -41,6 +47,7 @@ class SwapEvaluation:
     identity: dict[str, np.ndarray]  # pair -> (T,) cosine to that video's identity
     pose_error: np.ndarray  # (T, 3) degrees
     expression_error: np.ndarray  # (T,) fraction of the inter-ocular distance
+    sync: dict[str, SyncScore]  # video -> its audio against its mouth (NaN without an audio track)
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every per-frame series by column name, each of length T."""
@@ -64,6 +71,16 @@ def _mean(values: np.ndarray) -> float:
     return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
 
+def audio_visual_sync(path: Path, track: FaceTrack) -> SyncScore:
+    """A video's own audio track against its main face's mouth opening; NaN when it has no audio."""
+    try:
+        audio, rate = load_audio(path, SYNC_RATE)
+    except InputError:
+        return SyncScore(float("nan"), float("nan"))
+    fps = read_video_info(path).fps
+    return sync_score(speech_envelope(audio, rate, fps, len(track.landmarks)), mouth_opening(track.landmarks), fps)
+
+
 def evaluate_swap(
     swapped: str | Path, source: str | Path, target: str | Path, detector: FaceDetector | None = None
 ) -> SwapEvaluation:
@@ -81,6 +98,7 @@ def evaluate_swap(
         identity={pair: identity_similarity(tracks["swapped"], tracks[pair]) for pair in PAIRS},
         pose_error=pose_error(tracks["swapped"], tracks["target"]),
         expression_error=expression_error(tracks["swapped"], tracks["target"]),
+        sync={name: audio_visual_sync(paths[name], tracks[name]) for name in SYNCED},
     )
 
 
@@ -100,6 +118,8 @@ def format_table(evaluation: SwapEvaluation) -> str:
         f"identity similarity (cosine of dlib embeddings): {identity}",
         f"pose error vs target (degrees): {pose}",
         f"expression error vs target (landmark distance / inter-ocular): {_mean(evaluation.expression_error):.4f}",
+        "audio-visual sync (audio lag at the best offset, correlation): " + ", ".join(
+            f"{name} {score.offset_s:+.2f} s {score.correlation:.3f}" for name, score in evaluation.sync.items()),
     ]
     return "\n".join(lines)
 
@@ -140,7 +160,10 @@ def write_outputs(evaluation: SwapEvaluation, out: str | Path) -> list[Path]:
     columns = evaluation.columns()
     rows = [[t, *(f"{values[t]:.6g}" for values in columns.values())] for t in range(evaluation.num_frames)]
     _write_csv(out / "frames.csv", ["frame", *columns], rows)
-    _write_csv(out / "summary.csv", ["measure", "mean"], [[name, f"{_mean(v):.6g}"] for name, v in columns.items()])
+    sync = [[f"sync_{field}_{name}", f"{getattr(score, field):.6g}"] for name, score in evaluation.sync.items()
+            for field in ("offset_s", "correlation")]
+    _write_csv(out / "summary.csv", ["measure", "mean"],
+               [[name, f"{_mean(v):.6g}"] for name, v in columns.items()] + sync)
     written = [out / "frames.csv", out / "summary.csv"]
     for feature in FEATURES:
         written.append(out / f"similarity_{feature}.png")
