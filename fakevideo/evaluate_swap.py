@@ -18,6 +18,7 @@ from fakevideo.atomic import atomic_path
 from fakevideo.audio.io import load_audio
 from fakevideo.errors import InputError, exit_on_user_error
 from fakevideo.metrics.av_sync import SyncScore, mouth_opening, speech_envelope, sync_score
+from fakevideo.metrics.flicker import flicker, frame_changes
 from fakevideo.metrics.video_similarity import (
     FEATURES,
     METRICS,
@@ -30,7 +31,8 @@ from fakevideo.metrics.video_similarity import (
     video_similarity,
 )
 from fakevideo.video.faces import FaceDetector, make_detector
-from fakevideo.video.io import read_video_info
+from fakevideo.video.io import iter_frames, read_video_info
+from fakevideo.video.masks import FACE, segmentation_masks
 
 PAIRS = ("target", "source")  # the swapped video is compared with each of these
 SYNCED = ("swapped", "target")  # videos whose own audio is checked against their mouth
@@ -48,6 +50,7 @@ class SwapEvaluation:
     pose_error: np.ndarray  # (T, 3) degrees
     expression_error: np.ndarray  # (T,) fraction of the inter-ocular distance
     sync: dict[str, SyncScore]  # video -> its audio against its mouth (NaN without an audio track)
+    flicker: np.ndarray  # (T-1,) grey levels: output's frame-to-frame change in the target's face minus the target's
 
     def columns(self) -> dict[str, np.ndarray]:
         """Every per-frame series by column name, each of length T."""
@@ -60,6 +63,7 @@ class SwapEvaluation:
         columns |= {f"identity_to_{pair}": values for pair, values in self.identity.items()}
         columns |= {f"pose_error_{axis}": self.pose_error[:, i] for i, axis in enumerate(POSE_AXES)}
         columns["expression_error"] = self.expression_error
+        columns["flicker"] = np.concatenate([[np.nan], self.flicker])  # frame t: change from t-1
         return {name: _pad(values, self.num_frames) for name, values in columns.items()}
 
 
@@ -81,6 +85,19 @@ def audio_visual_sync(path: Path, track: FaceTrack) -> SyncScore:
     return sync_score(speech_envelope(audio, rate, fps, len(track.landmarks)), mouth_opening(track.landmarks), fps)
 
 
+def face_regions(track: FaceTrack) -> list[np.ndarray | None]:
+    """The face polygon of every frame of a track (None where no face was found)."""
+    shape = (track.height, track.width)
+    return [None if np.isnan(points).any() else segmentation_masks(points, shape)[FACE] > 0.5
+            for points in track.landmarks]
+
+
+def temporal_flicker(swapped: Path, target: Path, target_track: FaceTrack) -> np.ndarray:
+    """Per-frame flicker of the swapped video inside the target's face region (metrics.flicker)."""
+    regions = face_regions(target_track)
+    return flicker(frame_changes(iter_frames(swapped), regions), frame_changes(iter_frames(target), regions))
+
+
 def evaluate_swap(
     swapped: str | Path, source: str | Path, target: str | Path, detector: FaceDetector | None = None
 ) -> SwapEvaluation:
@@ -99,6 +116,7 @@ def evaluate_swap(
         pose_error=pose_error(tracks["swapped"], tracks["target"]),
         expression_error=expression_error(tracks["swapped"], tracks["target"]),
         sync={name: audio_visual_sync(paths[name], tracks[name]) for name in SYNCED},
+        flicker=temporal_flicker(paths["swapped"], paths["target"], tracks["target"]),
     )
 
 
@@ -118,6 +136,7 @@ def format_table(evaluation: SwapEvaluation) -> str:
         f"identity similarity (cosine of dlib embeddings): {identity}",
         f"pose error vs target (degrees): {pose}",
         f"expression error vs target (landmark distance / inter-ocular): {_mean(evaluation.expression_error):.4f}",
+        f"flicker (face change per frame beyond the target's own, grey levels): {_mean(evaluation.flicker):+.3f}",
         "audio-visual sync (audio lag at the best offset, correlation): " + ", ".join(
             f"{name} {score.offset_s:+.2f} s {score.correlation:.3f}" for name, score in evaluation.sync.items()),
     ]

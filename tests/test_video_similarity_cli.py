@@ -42,6 +42,7 @@ def test_cli_writes_table_csv_and_plots(clips, tmp_path, capsys):
         summary = {r["measure"]: float(r["mean"]) for r in csv.DictReader(f)}
     assert summary["source_pixels_mse"] == pytest.approx(column["source_pixels_mse"].mean(), rel=1e-5)
     assert summary["expression_error"] == 0.0
+    assert summary["flicker"] == 0.0 and "flicker (face change" in table  # the target against itself
     # The demo clips have no audio track: their sync is reported as unknown, not invented.
     assert "audio-visual sync" in table and np.isnan(summary["sync_correlation_swapped"])
     assert np.isnan(summary["sync_offset_s_target"])
