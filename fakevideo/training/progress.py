@@ -57,10 +57,6 @@ class IterationProgress(ProgressBar):
     def enable(self) -> None:
         self.enabled = True
 
-    def _metrics(self, trainer: pl.Trainer) -> dict:
-        return {k: v for k, v in trainer.callback_metrics.items() if k.startswith("train/") or
-                k in VALIDATION_HEADLINES}
-
     def status_line(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> str:
         """`iteration 500/1000 (50%) 2.31 it/s ETA 3m36s g_adv=0.41 ... val/mcd=9.8`."""
         done, total = pl_module.iteration, pl_module.iterations
@@ -68,7 +64,7 @@ class IterationProgress(ProgressBar):
         rate = (done - self.start_iteration) / elapsed if elapsed > 0 else 0.0
         eta = format_duration((total - done) / rate) if rate > 0 else "?"
         return (f"iteration {done}/{total} ({100 * done / total:.0f}%) {rate:.2f} it/s ETA {eta} "
-                f"{short_metrics(self._metrics(trainer))}").rstrip()
+                f"{short_metrics(trainer.callback_metrics)}").rstrip()
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.start_time = self.last_line = time.monotonic()
@@ -82,7 +78,7 @@ class IterationProgress(ProgressBar):
             return
         if self.bar is not None:
             self.bar.update(pl_module.iteration - self.bar.n)
-            self.bar.set_postfix_str(short_metrics(self._metrics(trainer)), refresh=False)
+            self.bar.set_postfix_str(short_metrics(trainer.callback_metrics), refresh=False)
         elif time.monotonic() - self.last_line >= self.log_every_s:
             self._log_line(trainer, pl_module)
 
@@ -90,7 +86,7 @@ class IterationProgress(ProgressBar):
         if trainer.sanity_checking or not (self.enabled and trainer.is_global_zero):
             return
         if self.bar is not None:
-            self.bar.set_postfix_str(short_metrics(self._metrics(trainer)))
+            self.bar.set_postfix_str(short_metrics(trainer.callback_metrics))
         else:
             self._log_line(trainer, pl_module)
 
