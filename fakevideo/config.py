@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from hydra import compose as hydra_compose
@@ -20,9 +21,25 @@ def mcep_dim_for_rate(sample_rate: int) -> int:
     return next(dim for limit, dim in _MCEP_DIM_BY_RATE if int(sample_rate) <= limit)
 
 
+# A sweep job's folder is named by its overrides; file systems refuse names over 255 bytes, and an Optuna trial
+# with a few float overrides passes that. Longer names keep a readable head and a hash of the whole.
+MAX_RUN_KEY = 160
+
+
+def run_key(override_dirname: str) -> str:
+    """The folder name of one sweep job: its overrides as Hydra joins them, shortened with a hash when too long
+    (distinct override sets stay distinct folders)."""
+    if len(override_dirname.encode()) <= MAX_RUN_KEY:
+        return override_dirname
+    digest = hashlib.sha1(override_dirname.encode()).hexdigest()[:12]
+    head = override_dirname.encode()[:MAX_RUN_KEY - len(digest) - 1].decode(errors="ignore")
+    return f"{head}~{digest}"
+
+
 def register_resolvers() -> None:
-    if not OmegaConf.has_resolver("mcep_dim"):
-        OmegaConf.register_new_resolver("mcep_dim", mcep_dim_for_rate)
+    for name, function in (("mcep_dim", mcep_dim_for_rate), ("run_key", run_key)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, function)
 
 
 register_resolvers()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import hydra
 import pytest
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 
 from fakevideo import zoo
 from fakevideo.config import CONF_DIR, compose, mcep_dim_for_rate
@@ -52,6 +52,26 @@ def test_convert_config_composes(tmp_path):
 def test_every_sweep_composes_as_a_multirun(tmp_path, sweep):
     cfg = compose("train", [f"+sweep={sweep}"], tmp_path)
     assert str(cfg.hydra.mode) == "RunMode.MULTIRUN" and cfg.hydra.sweeper.params
+
+
+def test_sweep_job_folders_fit_the_file_system_and_stay_distinct(tmp_path):
+    """An Optuna trial's overrides (floats at full precision) joined into one folder name pass 255 bytes."""
+    trial = [f"model.optimizer_g.lr={0.00034878527126234907 + i}" for i in range(2)]
+    names = []
+    for lr in trial:
+        overrides = ["model=stargan_vc", "data.speakers=[us1_f,us2_m]", lr, "model.optimizer_d.lr=0.000432647079973",
+                     "model.loss.adversarial=hinge", "model.generator.residual=True", "validate_every=50"] * 3
+        cfg = compose("train", [], tmp_path)
+        OmegaConf.set_readonly(cfg.hydra, False)
+        with open_dict(cfg):
+            cfg.hydra.job.override_dirname = ",".join(overrides)
+        names.append(cfg.hydra.sweep.subdir)
+        assert len(",".join(overrides)) > 255 and len(names[-1].encode()) <= 160
+        assert names[-1].startswith("model=stargan_vc,data.speakers=[us1_f,us2_m]")
+        (tmp_path / names[-1]).mkdir()
+    assert names[0] != names[1]
+    short = compose("train", ["seed=3"], tmp_path).hydra.sweep.subdir
+    assert short == "seed=3"
 
 
 @pytest.mark.parametrize("launcher", sorted(p.stem for p in (CONF_DIR / "hydra" / "launcher").glob("*.yaml")))
