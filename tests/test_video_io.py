@@ -85,6 +85,20 @@ def test_mux_audio_from_array_and_from_file(tmp_path, clip):
     assert 0.15 < np.sqrt(np.mean(audio**2)) < 0.25  # the tone's RMS is 0.3 / sqrt(2) = 0.21
 
 
+def test_muxed_audio_starts_with_the_picture(tmp_path, clip):
+    """The AAC encoder's priming samples are dropped on decoding: a click stays at its time, after one mux and
+    after copying the track into another file (it came back 1024 samples late before)."""
+    rate = 16000
+    click = np.zeros(rate, np.float32)
+    click[8000:8020] = 0.9
+    muxed = mux_audio(clip[0], click, tmp_path / "click.mp4", sample_rate=rate)
+    copied = mux_audio(clip[0], muxed, tmp_path / "copied.mp4")
+    for path in (muxed, copied):
+        with av.open(str(path)) as container:
+            audio = np.concatenate([f.to_ndarray().ravel() for f in container.decode(audio=0)])
+        assert abs(int(np.argmax(np.abs(audio))) - 8010) <= 16
+
+
 @pytest.mark.parametrize(
     "content",
     [b"", b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8, b"this is just text\n"],
