@@ -3,6 +3,7 @@
 import csv
 import os
 import re
+from types import SimpleNamespace
 
 import hydra
 import numpy as np
@@ -13,9 +14,9 @@ from omegaconf import OmegaConf, open_dict
 
 from fakevideo.config import compose
 from fakevideo.errors import CheckpointError, ConfigError
-from fakevideo.training.checkpoints import load_checkpoint
+from fakevideo.training.checkpoints import load_checkpoint, load_task
 from fakevideo.training.devices import check_devices
-from fakevideo.training.run import build_trainer
+from fakevideo.training.run import build_trainer, check_run_knobs, evaluate_at_end
 
 
 def read_metrics(run_dir):
@@ -119,3 +120,37 @@ def test_device_requests_beyond_the_machine_are_config_errors(monkeypatch):
     check_devices("gpu", 1)
     with pytest.raises(ConfigError, match=re.escape("trainer.devices=2: this machine has 1 CUDA GPU(s)")):
         check_devices("auto", 2)  # Lightning's auto takes the GPU when there is one
+
+
+@pytest.mark.parametrize("weights", ["best", "last"])
+def test_the_end_of_run_evaluation_uses_the_best_checkpoint(trained_stargan, weights):
+    """A GAN's last weights are one point of a noisy walk: the test split is evaluated with the checkpoint kept by
+    the optimised metric unless `evaluation.weights=last`; the summary says which."""
+    best_path = trained_stargan / "checkpoints" / "best.ckpt"
+    best = load_checkpoint(best_path)["state_dict"]
+    task = load_task(best_path)
+    with torch.no_grad():
+        for parameter in task.parameters():
+            parameter.add_(1.0)  # the "last" weights: anything other than the best
+    last = {k: v.clone() for k, v in task.state_dict().items()}
+    seen = {}
+
+    def fake_evaluate(datamodule, out_dir, **options):
+        seen.update(task.state_dict())
+        return {"overall": {"mcd": 9.0}}
+
+    task.evaluate = fake_evaluate
+    keeper = SimpleNamespace(monitor="val/conversion", best_model_path=str(best_path),
+                             best_model_score=torch.tensor(3.0))
+    trainer = SimpleNamespace(is_global_zero=True, checkpoint_callbacks=[keeper], loggers=[])
+    cfg = OmegaConf.create({"evaluation": {"at_end": True, "weights": weights}})
+    summary = evaluate_at_end(cfg, task, None, trainer, trained_stargan)
+    expected = best if weights == "best" else last
+    assert all(torch.equal(seen[k], expected[k]) for k in expected)
+    assert ("best.ckpt (best by val/conversion)" in summary["evaluated"]) == (weights == "best")
+
+
+def test_an_unknown_evaluated_weights_choice_is_a_config_error(tmp_path):
+    cfg = compose("train", ["evaluation.weights=final"], tmp_path)
+    with pytest.raises(ConfigError, match="evaluation.weights='final'"):
+        check_run_knobs(cfg)

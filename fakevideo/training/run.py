@@ -73,12 +73,26 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
         check_val_every_n_epoch=None)
 
 
+EVALUATED_WEIGHTS = ("best", "last")
+
+
 def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_dir: Path) -> dict | None:
-    """Test-split evaluation of the final model into <run_dir>/eval, also logged as test/* metrics."""
+    """Test-split evaluation into <run_dir>/eval, also logged as test/* metrics: of the best checkpoint by the
+    optimised metric (`evaluation.weights=best`, the default; a GAN's last weights are one draw from a noisy walk,
+    and a report of them understates what the run found) or of the last weights."""
     evaluation = cfg.get("evaluation") or {}
     if not evaluation.get("at_end") or not trainer.is_global_zero:
         return None
-    summary = task.evaluate(datamodule, run_dir / "eval", **{k: v for k, v in evaluation.items() if k != "at_end"})
+    best = best_checkpoint(trainer)
+    evaluated = "the last weights"
+    if evaluation.get("weights", "best") == "best" and best is not None:
+        task.load_state_dict(load_checkpoint(best[0])["state_dict"])
+        evaluated = f"{best[0]} (best by {best[1]})"
+    log.info("evaluating %s on the test split", evaluated)
+    options = {k: v for k, v in evaluation.items() if k not in ("at_end", "weights")}
+    summary = task.evaluate(datamodule, run_dir / "eval", **options)
+    if summary is not None:
+        summary["evaluated"] = evaluated
     if summary is None:
         return None
     for logger in trainer.loggers:
@@ -107,6 +121,9 @@ def check_run_knobs(cfg: DictConfig) -> None:
         raise ConfigError(f"seed={seed!r}: must be an integer")
     for key in POSITIVE_KNOBS:
         check_positive_int(key, cfg.get(key))
+    weights = (cfg.get("evaluation") or {}).get("weights", "best")
+    if weights not in EVALUATED_WEIGHTS:
+        raise ConfigError(f"evaluation.weights={weights!r}: must be one of {', '.join(EVALUATED_WEIGHTS)}")
     check_devices(cfg.trainer.get("accelerator", "auto"), cfg.trainer.get("devices", "auto"))
 
 
@@ -155,6 +172,9 @@ def train(cfg: DictConfig) -> float | None:
         for logger in trainer.loggers:
             if isinstance(logger, WandbLogger):  # one wandb run per sweep job
                 logger.experiment.finish()
+    best = best_checkpoint(trainer)
+    if best is not None:  # a sweeper compares runs by what each found, not by where its last validation landed
+        return best[2]
     metric, _ = optimized_metric(cfg, task)
     value = trainer.callback_metrics.get(metric) if metric else None
     return float(value) if value is not None else None

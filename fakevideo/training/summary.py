@@ -27,6 +27,8 @@ def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: 
         path, metric, score = best
         lines.append(f"  best by {metric} ({score:.4g}): {path}")
     if evaluation is not None:
+        if evaluation.get("evaluated"):
+            lines.append(f"  evaluated: {evaluation['evaluated']}")
         lines.append(f"  test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}")
         for name, overall in (evaluation.get("references") or {}).items():
             lines.append(f"  {name}: {headline(overall)}")
