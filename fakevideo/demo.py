@@ -2,9 +2,10 @@
 
 Synthesises the demo corpus, extracts WORLD features, trains a small StarGAN-VC through the same trainer as
 every model and converts the held-out sentences of one speaker into another's voice. Then the fake video: a
-talking clip (the astronaut photo moving, speaking a held-out sentence of the source speaker) gets the target
-speaker's voice and Grace Hopper's face (the training-free warp swap), labelled, watermarked and captioned, and
-its provenance is checked as `python -m fakevideo.provenance check` does. Prints where it all is.
+talking clip (the astronaut photo moving and speaking a held-out sentence of the source speaker, its mouth opening
+with the speech's level) gets the target speaker's voice and Grace Hopper's face (the training-free warp swap),
+labelled, watermarked and captioned, and its provenance is checked as `python -m fakevideo.provenance check` does.
+Prints where it all is.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import argparse
 from pathlib import Path
 
 from fakevideo.config import compose
-from fakevideo.data.demo_faces import IDENTITIES, photo_file, talking_clip
+from fakevideo.data.demo_faces import IDENTITIES, photo_file
+from fakevideo.data.talking_face import talking_clip
 from fakevideo.errors import exit_on_user_error
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 from fakevideo.pipelines.fakevideo import make_fake_video
@@ -28,7 +30,7 @@ def demo_fake_video(converter: VoiceConverter, speech: Path, source: str, target
                     ) -> tuple[Path, SwapSummary]:
     """The talking clip (made once from a demo photo and `speech`) and the fake video made from it: `source`'s
     speech in `target`'s voice, the other demo face swapped in by the warp baseline, captioned and labelled."""
-    clip = out / f"talking_{TALKING_FACE}.mp4"
+    clip = out / f"{TALKING_FACE}_talking.mp4"  # not the name of the older, mouth-still clips
     if not clip.is_file():
         talking_clip(IDENTITIES[TALKING_FACE](), speech, clip)
     face = photo_file(SWAPPED_FACE)

@@ -25,11 +25,10 @@ import torch
 from kornia.geometry.transform import warp_perspective
 
 from fakevideo.atomic import atomic_path
-from fakevideo.audio.io import load_audio
 from fakevideo.errors import ConfigError, InputError
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
 from fakevideo.video.faces import DlibDetector
-from fakevideo.video.io import VideoWriter, iter_frames, mux_audio
+from fakevideo.video.io import VideoWriter, iter_frames
 
 DEMO_FPS = 25.0
 STILL_SCALE = 1.8  # crop side / face box side of the stills: room for motion and hair
@@ -125,9 +124,11 @@ def clip_motion(seed: int, num_frames: int, size: int) -> tuple[np.ndarray, np.n
 
 
 def render_clip(still: np.ndarray, homographies: np.ndarray, brightness: np.ndarray) -> np.ndarray:
-    """Warp the still by each homography (reflecting at borders) and apply each brightness gain."""
-    size = still.shape[0]
-    image = torch.from_numpy(still).permute(2, 0, 1)[None].float().expand(len(homographies), -1, -1, -1)
+    """Warp the (S, S, 3) still, or one still per frame (T, S, S, 3), by each homography (reflecting at borders) and
+    apply each brightness gain."""
+    size = still.shape[-2]
+    stills = torch.from_numpy(still).reshape(-1, size, size, 3).permute(0, 3, 1, 2).float()
+    image = stills.expand(len(homographies), -1, -1, -1)
     mats = torch.from_numpy(homographies.astype(np.float32))
     warped = warp_perspective(image, mats, (size, size), padding_mode="reflection")
     warped = warped * torch.from_numpy(brightness.astype(np.float32))[:, None, None, None]
@@ -148,19 +149,6 @@ def photo_clip(photo: np.ndarray, path: str | Path, num_frames: int, seed: int =
     still, _ = make_still(photo, size)
     homographies, _, brightness = clip_motion(seed, num_frames, size)
     return write_frames(Path(path), render_clip(still, homographies, brightness))
-
-
-def talking_clip(photo: np.ndarray, speech: str | Path, path: str | Path, seed: int = 0) -> Path:
-    """`path`: the photo's face moving (`photo_clip`) for as long as the `speech` recording lasts, with it as the
-    audio track: a talking-head clip for the full fake-video path, made from demo material only."""
-    path = Path(path)
-    audio, rate = load_audio(speech)
-    silent = photo_clip(photo, path.with_name(f".{path.stem}-silent.mp4"), max(1, round(len(audio) / rate * DEMO_FPS)),
-                        seed)
-    try:
-        return mux_audio(silent, speech, path)
-    finally:
-        silent.unlink()
 
 
 def load_demo_clip(identity: str, video: Path) -> DemoClip:
