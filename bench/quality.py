@@ -1,8 +1,8 @@
 """Conversion quality on held-out speakers within a fixed wall-clock budget: does each VC model beat the
 mean/variance baseline, and how soon?
 
-    PYTHONPATH=. python bench/quality.py [--minutes 30] [--size tiny] [--models stargan_vc cyclegan_vc ...]
-                                         [--out DIR] [--results bench/RESULTS.md] [OVERRIDE ...]
+    PYTHONPATH=. python bench/quality.py [--minutes 30] [--cpu] [--size tiny] [--models stargan_vc ...]
+                                         [--out DIR] [--results bench/RESULTS.md] [--reuse] [OVERRIDE ...]
 
 Builds, offline, a parallel corpus of two espeak-ng voices that no recipe was tuned on (a male and a female formant
 voice, not the demo corpus's; `--train` sentences each for training and `--test` for the test split), trains the
@@ -52,8 +52,8 @@ def train(model: str, corpus: Path, run_dir: Path, args) -> float:
                "trainer=cpu", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
                f"hydra.run.dir={run_dir}", "data.preprocess_workers=1"]
     if model != BASELINE:
-        command += [f"iterations={args.iterations}", f"validate_every={args.validate_every}",
-                    f"+trainer.max_time={max_time(args.minutes)}", *args.overrides]
+        budget = f"max_cpu_minutes={args.minutes}" if args.cpu else f"+trainer.max_time={max_time(args.minutes)}"
+        command += [f"iterations={args.iterations}", f"validate_every={args.validate_every}", budget, *args.overrides]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)})
@@ -108,7 +108,8 @@ def beaten(row: dict) -> str:
 def table(rows: list[dict], args) -> str:
     lines = [f"Held-out speakers {' and '.join(f'{k} ({v})' for k, v in HELD_OUT.items())}, {args.train} training "
              f"and {args.test} test sentences each, both directions; size={args.size}, F0 {args.f0_method}, "
-             f"{args.minutes:g} min wall clock per model on {args.threads} thread(s).", "",
+             f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
+             f"thread(s); each model evaluated at its best checkpoint by validation.", "",
              "| system | MCD (dB) | vs baseline MCD (paired, 95% CI) | F0 RMSE | sim. target | sim. source | "
              "closer to target | minutes to beat baseline (val MCD) | iterations | generator params | "
              "GFLOP / iteration |", "|---|" + "---|" * 10]
@@ -150,6 +151,11 @@ def write_results(text: str, results: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="wall-clock training budget per model")
+    parser.add_argument("--cpu", action="store_true",
+                        help="count --minutes in CPU time of the training process (train.py max_cpu_minutes): the "
+                             "same computation on a busy machine as on an idle one")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the runs of --out that finished (their eval/metrics.json exists): resume a bench")
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
     parser.add_argument("--size", default="tiny")
     parser.add_argument("--train", type=int, default=30, help="training sentences per speaker")
@@ -167,6 +173,9 @@ def main() -> None:
     corpus = build_demo_corpus(args.out / "corpus", num_sentences=args.train + args.test, voices=HELD_OUT)
     runs = {model: args.out / "runs" / model for model in [BASELINE, *args.models]}
     for model, run_dir in runs.items():
+        if args.reuse and (run_dir / "eval" / "metrics.json").is_file():
+            print(f"{model}: reusing {run_dir}", flush=True)
+            continue
         seconds = train(model, corpus, run_dir, args)
         print(f"{model}: {seconds / 60:.1f} min (training, validation and evaluation)", flush=True)
     baseline_curve = validation_curve(runs[BASELINE])

@@ -154,3 +154,18 @@ def test_an_unknown_evaluated_weights_choice_is_a_config_error(tmp_path):
     cfg = compose("train", ["evaluation.weights=final"], tmp_path)
     with pytest.raises(ConfigError, match="evaluation.weights='final'"):
         check_run_knobs(cfg)
+
+
+def test_a_cpu_time_budget_ends_training_like_its_last_iteration(tmp_path, demo_corpus, feature_cache):
+    """`max_cpu_minutes` stops a run that asked for 500 iterations after a few; last.ckpt is written as at any end."""
+    run_training(tmp_path, demo_corpus, feature_cache, "model=stargan_vc", "data.speakers=[us1_f,us2_m]",
+                 "iterations=500", "max_cpu_minutes=0.02", "evaluation.at_end=false")
+    steps = load_checkpoint(tmp_path / "checkpoints" / "last.ckpt")["global_step"]
+    assert 0 < steps < 2 * 500 / 5
+
+
+@pytest.mark.parametrize("budget", [0, -1, "soon", True])
+def test_a_bad_cpu_budget_is_a_config_error(tmp_path, budget):
+    cfg = compose("train", [f"max_cpu_minutes={budget}"], tmp_path)
+    with pytest.raises(ConfigError, match="max_cpu_minutes="):
+        check_run_knobs(cfg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytorch_lightning as pl
@@ -25,6 +26,28 @@ class SaveLastCheckpoint(pl.Callback):
         if isinstance(exception, KeyboardInterrupt | SIGTERMException):
             trainer.save_checkpoint(self.path, weights_only=False)
             rank_zero_info(f"interrupted at iteration {pl_module.iteration}: saved {self.path}")
+
+
+class CpuTimeBudget(pl.Callback):
+    """Stop training once this process has used `minutes` of CPU time (all its threads) since training began
+    (`max_cpu_minutes`). On a shared machine a wall-clock budget (`trainer.max_time`) buys whatever the neighbours
+    leave; a CPU budget buys the same computation wherever it runs, so budgeted comparisons stay comparable. The
+    stop is an ordinary end of training: last.ckpt, the best checkpoint and the end-of-run evaluation follow."""
+
+    def __init__(self, minutes: float):
+        self.seconds = 60.0 * minutes
+        self.start: float | None = None
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.start = time.process_time()
+
+    def used_seconds(self) -> float:
+        return 0.0 if self.start is None else time.process_time() - self.start
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args) -> None:
+        if self.used_seconds() >= self.seconds and not trainer.should_stop:
+            trainer.should_stop = True
+            rank_zero_info(f"CPU budget of {self.seconds / 60:g} min used: stopping")
 
 
 class WeightDigest(pl.Callback):

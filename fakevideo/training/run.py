@@ -20,7 +20,7 @@ from pytorch_lightning.loggers import WandbLogger
 import fakevideo.config  # noqa: F401  (registers resolvers)
 from fakevideo.contracts import RunDataModule
 from fakevideo.errors import CheckpointError, ConfigError, check_positive_int
-from fakevideo.training.callbacks import SaveLastCheckpoint
+from fakevideo.training.callbacks import CpuTimeBudget, SaveLastCheckpoint
 from fakevideo.training.checkpoints import load_checkpoint
 from fakevideo.training.cost import ModelCost
 from fakevideo.training.devices import check_devices
@@ -63,6 +63,8 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
         # The seed study's "best model search" over iterations: keep the best checkpoint by the chosen metric.
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor=metric, mode=mode,
                                          save_top_k=1, auto_insert_metric_name=False, enable_version_counter=False))
+    if cfg.get("max_cpu_minutes") is not None:
+        callbacks.append(CpuTimeBudget(cfg.max_cpu_minutes))
     if cfg.trainer.get("enable_progress_bar", True):
         callbacks.append(IterationProgress(cfg.get("log_progress_every_s", 60.0)))
     callbacks += [hydra.utils.instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
@@ -121,6 +123,9 @@ def check_run_knobs(cfg: DictConfig) -> None:
         raise ConfigError(f"seed={seed!r}: must be an integer")
     for key in POSITIVE_KNOBS:
         check_positive_int(key, cfg.get(key))
+    budget = cfg.get("max_cpu_minutes")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
+        raise ConfigError(f"max_cpu_minutes={budget!r}: must be a positive number of minutes (or null)")
     weights = (cfg.get("evaluation") or {}).get("weights", "best")
     if weights not in EVALUATED_WEIGHTS:
         raise ConfigError(f"evaluation.weights={weights!r}: must be one of {', '.join(EVALUATED_WEIGHTS)}")
