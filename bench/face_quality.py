@@ -7,11 +7,12 @@ clips' motion, 256 px) and the source photo is swapped onto it with `method=warp
 identity (dlib's 128-d embedding: L2 distance of each swapped frame's face to the source photo's and to the
 target photo's; "closer" is the share of frames nearer the source), landmark error to the target (mean landmark
 distance over the inter-ocular distance, and head-pose error), SSIM outside the face (the swap must leave the rest
-of the frame; the watermark and H.264 take a little), a flicker score (mean frame-to-frame change inside the face
-minus the target's own), and frames/s of the swap with preprocessing cached (decode, warp, blend, paste back,
-watermark, encode, label) and of the whole first run (with face detection), with the process's CPU seconds per
-frame of the cached run (all threads; what a busy machine does not change much). A "no swap" row scores the
-target clip itself. The faces are over 80 px, so dlib's HOG detector runs without upsampling.
+of the frame; the watermark and H.264 take a little), the flicker score of `python -m fakevideo.evaluate_swap`
+(mean frame-to-frame change inside the target's face minus the target's own), and frames/s of the swap with
+preprocessing cached (decode, warp, blend, paste back, watermark, encode, label) and of the whole first run (with
+face detection), with the process's CPU seconds per frame of the cached run (all threads; what a busy machine does
+not change much). A "no swap" row scores the target clip itself. The faces are over 80 px, so dlib's HOG
+detector runs without upsampling.
 """
 
 from __future__ import annotations
@@ -23,18 +24,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from kornia.metrics import ssim
 
 from fakevideo.config import compose
 from fakevideo.data.demo_faces import photo_clip
-from fakevideo.metrics.video_similarity import FaceTrack, expression_error, face_track, pose_error
+from fakevideo.evaluation.swap import temporal_flicker
+from fakevideo.evaluation.video import face_track
+from fakevideo.metrics.video_similarity import FaceTrack, expression_error, face_regions, pose_error
 from fakevideo.pipelines.swap import build_swapper
 from fakevideo.video.faces import DlibDetector
 from fakevideo.video.io import iter_frames
-from fakevideo.video.masks import FACE, segmentation_masks
 
 FACES = Path(__file__).resolve().parent.parent / "tests" / "data" / "faces"
 PAIRS = ["biden:obama", "obama:biden", "biden:obama2", "obama2:biden"]
@@ -56,16 +57,6 @@ class Row:
     cpu_ms: float
 
 
-def outside_masks(track: FaceTrack, shape: tuple[int, int]) -> np.ndarray:
-    """(T, H, W) bool: pixels away from the target's face region (its landmark polygon grown by a margin)."""
-    masks = []
-    for points in track.landmarks:
-        face = segmentation_masks(points, shape)[FACE].astype(np.uint8)
-        grow = max(1, int(OUTSIDE_MARGIN * np.ptp(points[:, 0])))
-        masks.append(cv2.dilate(face, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) == 0)
-    return np.array(masks)
-
-
 def ssim_outside(video: Path, target: Path, outside: np.ndarray) -> float:
     """Mean SSIM (11 px window) between the two videos' frames over the pixels outside the face."""
     scores = []
@@ -76,13 +67,6 @@ def ssim_outside(video: Path, target: Path, outside: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def face_change(video: Path, outside: np.ndarray) -> float:
-    """Mean absolute frame-to-frame change (grey levels) inside the face region."""
-    frames = np.array([f.astype(np.float32) for f in iter_frames(video)])
-    inside = ~outside[1:]
-    return float(np.abs(np.diff(frames, axis=0)).mean(-1)[inside].mean())
-
-
 def identity_distances(track: FaceTrack, reference: np.ndarray) -> np.ndarray:
     return np.linalg.norm(track.embeddings - reference, axis=-1)
 
@@ -91,8 +75,8 @@ def score(name: str, video: Path, target: Path, target_track: FaceTrack, source_
           target_embedding: np.ndarray, detector: DlibDetector, speed: tuple[float, float, float]) -> Row:
     track = target_track if video == target else face_track(video, detector)
     to_source, to_target = identity_distances(track, source_embedding), identity_distances(track, target_embedding)
-    outside = outside_masks(target_track, (track.height, track.width))
-    flicker = face_change(video, outside) - face_change(target, outside)
+    outside = np.array([~face for face in face_regions(target_track, OUTSIDE_MARGIN)])
+    flicker = float(np.nanmean(temporal_flicker(video, target, target_track)))
     return Row(name, float(np.nanmean(to_source)), float(np.nanmean(to_target)), float(np.mean(to_source < to_target)),
                float(np.nanmean(expression_error(track, target_track))),
                float(np.nanmean(pose_error(track, target_track))), ssim_outside(video, target, outside), flicker,

@@ -5,12 +5,13 @@ import pytest
 from scipy import stats
 
 from fakevideo.audio.io import load_audio
+from fakevideo.evaluation.speaker import speaker_embedding
 from fakevideo.metrics.dtw import dtw_path
 from fakevideo.metrics.f0 import f0_metrics
-from fakevideo.metrics.mcd import MCD_CONSTANT, mean_ci95, mel_cepstral_distortion
+from fakevideo.metrics.mcd import MCD_CONSTANT, align_speech, mean_ci95, mel_cepstral_distortion
 from fakevideo.metrics.msd import modulation_spectrum_distance
 from fakevideo.metrics.prdc import prdc
-from fakevideo.metrics.speaker import cosine_similarity, speaker_embedding
+from fakevideo.metrics.speaker import cosine_similarity
 
 RNG = np.random.default_rng(0)
 
@@ -40,6 +41,15 @@ def test_silent_frames_are_excluded():
     silence[:, 0] = -20.0  # far below speech energy
     with_pause = np.concatenate([speech, silence])
     assert mel_cepstral_distortion(with_pause, speech) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_mcd_on_a_given_alignment_is_the_mcd_on_those_frames():
+    converted, target = RNG.normal(size=(80, 12)), RNG.normal(size=(90, 12))
+    alignment = align_speech(converted, target)
+    assert mel_cepstral_distortion(converted, target, alignment=alignment) == mel_cepstral_distortion(converted, target)
+    half = (alignment[0][::2], alignment[1][::2])  # the given frames are used, not a new DTW
+    frames = np.sqrt(((converted[half[0], 1:] - target[half[1], 1:]) ** 2).sum(1)).mean()
+    assert mel_cepstral_distortion(converted, target, alignment=half) == pytest.approx(MCD_CONSTANT * frames)
 
 
 def test_mean_ci95_matches_student_t():

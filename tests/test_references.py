@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from fakevideo.references import paired_comparison, verdicts
+from fakevideo.evaluation.references import paired_comparison, verdicts
 
 
 def rows(values):

@@ -1,4 +1,5 @@
-"""Video similarity metrics on 128 px demo clips: identities, known perturbations, closed forms, missing faces."""
+"""Video similarity of files (evaluation.video) and its measures (metrics.video_similarity) on 128 px demo clips:
+identities, known perturbations, closed forms, missing faces."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import torch
 from skimage.metrics import structural_similarity
 
 from fakevideo.data.demo_faces import build_demo_faces
+from fakevideo.evaluation import video as ev
 from fakevideo.metrics import video_similarity as vs
 from fakevideo.video.io import VideoWriter, iter_frames
 
@@ -26,7 +28,7 @@ def clips(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def tracks(clips) -> dict[str, vs.FaceTrack]:
-    return {name: vs.face_track(clips[name]) for name in ("astronaut0", "astronaut1", "grace_hopper0")}
+    return {name: ev.face_track(clips[name]) for name in ("astronaut0", "astronaut1", "grace_hopper0")}
 
 
 def write_video(path: Path, frames) -> Path:
@@ -53,7 +55,7 @@ def perturbed(video: Path, out: Path, kind: str, strength: float) -> Path:
 
 def test_identical_videos_are_perfectly_similar(clips, tracks):
     video = clips["astronaut0"]
-    for sim in (vs.pixel_similarity(video, video), vs.pca_similarity(video, video)):
+    for sim in (ev.pixel_similarity(video, video), ev.pca_similarity(video, video)):
         assert sim.cosine.shape == (NUM_FRAMES,)
         np.testing.assert_allclose(sim.cosine, 1.0, atol=1e-9)
         np.testing.assert_array_equal(sim.mse, 0.0)
@@ -69,7 +71,7 @@ def test_identical_videos_are_perfectly_similar(clips, tracks):
 
 def test_pixel_metrics_match_brute_force(clips):
     a, b = clips["astronaut0"], clips["astronaut1"]
-    sim = vs.pixel_similarity(a, b)
+    sim = ev.pixel_similarity(a, b)
     for t, (frame_a, frame_b) in enumerate(zip(iter_frames(a), iter_frames(b), strict=True)):
         x, y = frame_a.ravel() / 255.0, frame_b.ravel() / 255.0
         assert sim.cosine[t] == pytest.approx(x @ y / np.linalg.norm(x) / np.linalg.norm(y), rel=1e-9)
@@ -82,12 +84,12 @@ def test_pixel_metrics_match_brute_force(clips):
 
 def test_pca_basis_is_orthonormal_and_its_mse_is_the_rebuilt_frames_mse(clips):
     a, b = clips["astronaut0"], clips["grace_hopper0"]
-    basis = vs.fit_pca(a, b, components=5, size=32)
+    basis = ev.fit_pca(a, b, components=5, size=32)
     assert basis.size == (32, 32) and basis.components.shape == (5, 32 * 32 * 3)
     np.testing.assert_allclose(basis.components @ basis.components.T, np.eye(5), atol=1e-9)
     # All 16 frames span at most 15 centred directions: asking for more keeps only those with variance.
-    assert len(vs.fit_pca(a, b, components=40, size=32).components) == 2 * NUM_FRAMES - 1
-    sim = vs.pca_similarity(a, b, basis)
+    assert len(ev.fit_pca(a, b, components=40, size=32).components) == 2 * NUM_FRAMES - 1
+    sim = ev.pca_similarity(a, b, basis)
     frames = [torch.from_numpy(np.stack(list(iter_frames(v)))).permute(0, 3, 1, 2).float() / 255 for v in (a, b)]
     coefficients = [basis.project(basis.flatten(f)) for f in frames]
     rebuilt = [basis.mean + c @ basis.components for c in coefficients]
@@ -99,7 +101,7 @@ def test_pca_basis_is_orthonormal_and_its_mse_is_the_rebuilt_frames_mse(clips):
 def test_similarity_decreases_with_perturbation_strength(clips, tmp_path, kind, strengths):
     video = clips["astronaut0"]
     variants = [video, *(perturbed(video, tmp_path, kind, s) for s in strengths)]
-    for measure in (vs.pixel_similarity, vs.pca_similarity):
+    for measure in (ev.pixel_similarity, ev.pca_similarity):
         means = [measure(video, v).means() for v in variants]
         cosine, mse, ssim = (np.array([m[k] for m in means]) for k in vs.METRICS)
         assert (np.diff(cosine) < 0).all(), (measure.__name__, cosine)
@@ -139,7 +141,7 @@ def test_frames_without_a_face_are_missing(clips, tracks, tmp_path):
     blank = {2, 5}
     for t in blank:
         frames[t] = np.full_like(frames[t], 128)
-    track = vs.face_track(write_video(tmp_path / "blanks.mp4", frames))
+    track = ev.face_track(write_video(tmp_path / "blanks.mp4", frames))
     assert set(np.flatnonzero(~track.found)) == blank and np.isnan(track.poses[list(blank)]).all()
     face = vs.embedding_similarity(track, tracks["astronaut0"])
     assert face.missing == 2 and set(np.flatnonzero(np.isnan(face.cosine))) == blank
@@ -150,7 +152,7 @@ def test_frames_without_a_face_are_missing(clips, tracks, tmp_path):
 def test_different_lengths_are_truncated_with_a_warning(clips, tmp_path):
     short = write_video(tmp_path / "short.mp4", list(iter_frames(clips["astronaut0"]))[:5])
     with pytest.warns(UserWarning, match="comparing the first 5"):
-        sim = vs.pixel_similarity(clips["astronaut0"], short)
+        sim = ev.pixel_similarity(clips["astronaut0"], short)
     assert sim.cosine.shape == (5,) and sim.means()["ssim"] > 0.9
     with pytest.warns(UserWarning, match="comparing the first 5"):
-        assert vs.pca_similarity(short, clips["astronaut0"]).cosine.shape == (5,)
+        assert ev.pca_similarity(short, clips["astronaut0"]).cosine.shape == (5,)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fakevideo.data.demo_faces import build_demo_faces
-from fakevideo.evaluate_swap import main
+from fakevideo.evaluation.swap import main
 from fakevideo.metrics.video_similarity import FEATURES
 
 NUM_FRAMES = 6

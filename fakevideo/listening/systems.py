@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from fakevideo.errors import InputError
+from fakevideo.evaluation.report import find_jobs
 from fakevideo.provenance import read_wav_label
-from fakevideo.report import find_jobs
 
 log = logging.getLogger(__name__)
 

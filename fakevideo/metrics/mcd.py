@@ -40,10 +40,11 @@ def align_speech(converted: np.ndarray, target: np.ndarray,
     return speech_c[path[:, 0]], speech_t[path[:, 1]]
 
 
-def mel_cepstral_distortion(converted: np.ndarray, target: np.ndarray,
-                            floor_db: float | None = SPEECH_FLOOR_DB) -> float:
-    """MCD in dB between a converted and a target utterance (DTW-aligned on c1..cD, silent frames dropped)."""
-    index_c, index_t = align_speech(converted, target, floor_db)
+def mel_cepstral_distortion(converted: np.ndarray, target: np.ndarray, floor_db: float | None = SPEECH_FLOOR_DB,
+                            alignment: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """MCD in dB between a converted and a target utterance (DTW-aligned on c1..cD, silent frames dropped); pass
+    the `alignment` from `align_speech` when the caller needs it too (the F0 metrics compare the same frames)."""
+    index_c, index_t = alignment if alignment is not None else align_speech(converted, target, floor_db)
     return float(frame_mcd(converted[index_c], target[index_t]).mean())
 
 

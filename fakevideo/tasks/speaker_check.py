@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from fakevideo.metrics.speaker import cosine_similarity, speaker_embedding
+from fakevideo.evaluation.speaker import speaker_embedding
+from fakevideo.metrics.speaker import cosine_similarity
 
 
 def closeness_warning(closer_to_source: int, total: int, similarity_target: float, similarity_source: float) -> str:
@@ -31,7 +32,7 @@ class SpeakerCheck:
         """A new validation pass; the speakers' centroids are embedded once per run."""
         self.similarities = []
         if not self.centroids:
-            from fakevideo.evaluation import speaker_centroids
+            from fakevideo.evaluation.voice import speaker_centroids
 
             with torch.random.fork_rng(devices=[]):  # loading the encoder must not move the run's random stream
                 self.centroids = speaker_centroids(datamodule)

@@ -106,8 +106,8 @@ class VoiceConversionTask(GANTask):
     def evaluate(self, datamodule, out_dir, references: bool = True, **options) -> dict:
         """Test-split metrics; with `references`, also of the unconverted source and the mean/variance baseline,
         and whether this model beats them."""
-        from fakevideo.evaluation import evaluate_conversions
-        from fakevideo.references import evaluate_with_references
+        from fakevideo.evaluation.references import evaluate_with_references
+        from fakevideo.evaluation.voice import evaluate_conversions
 
         self.eval()
         return (evaluate_with_references if references else evaluate_conversions)(self, datamodule, out_dir, **options)

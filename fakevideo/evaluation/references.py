@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from fakevideo.atomic import write_json
-from fakevideo.evaluation import evaluate_conversions
+from fakevideo.evaluation.voice import evaluate_conversions
 from fakevideo.metrics.mcd import mean_ci95
 from fakevideo.tasks.baseline import MeanVarianceTask
 

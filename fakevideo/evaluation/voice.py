@@ -21,13 +21,14 @@ import numpy as np
 from fakevideo.audio.io import load_audio
 from fakevideo.audio.world import synthesize
 from fakevideo.data.vc import VCDataModule
+from fakevideo.evaluation.speaker import speaker_embedding
 from fakevideo.metrics.bursts import BURST_MARGIN_DB, burst_metrics
 from fakevideo.metrics.f0 import f0_metrics
 from fakevideo.metrics.levels import LOUD_SPEECH_MIN_FRAMES, SPEECH_FLOOR_DB
-from fakevideo.metrics.mcd import align_speech, frame_mcd, mean_ci95, speech_frames
+from fakevideo.metrics.mcd import align_speech, mean_ci95, mel_cepstral_distortion, speech_frames
 from fakevideo.metrics.msd import modulation_spectrum_distance
 from fakevideo.metrics.prdc import prdc
-from fakevideo.metrics.speaker import cosine_similarity, speaker_embedding
+from fakevideo.metrics.speaker import cosine_similarity
 
 SPEECH_NOTE = (f"c0 within {SPEECH_FLOOR_DB:g} dB of the level its loudest 1 % of frames (at least "
                f"{LOUD_SPEECH_MIN_FRAMES}) reach")
@@ -73,8 +74,8 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
                 row = {"source": source, "target": target, "utterance": utt.utt_id}
                 reference = test.get((target, utt.utt_id))
                 if reference is not None:
-                    index_c, index_t = align_speech(mcep, reference.features.mcep)
-                    row["mcd"] = float(frame_mcd(mcep[index_c], reference.features.mcep[index_t]).mean())
+                    index_c, index_t = alignment = align_speech(mcep, reference.features.mcep)
+                    row["mcd"] = mel_cepstral_distortion(mcep, reference.features.mcep, alignment=alignment)
                     row |= f0_metrics(f0[index_c], reference.features.f0[index_t])
                 audio = synthesize(f0, mcep, utt.features.ap, cfg)
                 row |= burst_metrics(audio, cfg.sample_rate)
