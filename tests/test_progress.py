@@ -52,11 +52,15 @@ def test_plain_lines_are_written_at_most_every_interval(monkeypatch, caplog):
 
 def test_summary_names_the_files_and_the_headline_against_references(tmp_path: Path):
     evaluation = {"overall": {"mcd": 9.123, "speaker_similarity_target": 0.71, "speaker_similarity_source": 0.64},
-                  "references": {"baseline_meanvar": {"mcd": 10.5, "speaker_similarity_target": 0.6}}}
+                  "references": {"baseline_meanvar": {"mcd": 10.5, "speaker_similarity_target": 0.6}},
+                  "versus": {"baseline_meanvar": {"mcd": {"difference": -1.377, "ci95": 0.42, "verdict": "better"}}},
+                  "evaluated": "best.ckpt (best by val/mcd)"}
     text = run_summary(tmp_path, (str(tmp_path / "best.ckpt"), "val/mcd", 8.5), evaluation)
     assert f"run finished: {tmp_path}" in text and "best by val/mcd (8.5)" in text
     assert "test split: MCD 9.12 dB, speaker similarity to target 0.710, to source 0.640" in text
-    assert "baseline_meanvar: MCD 10.50 dB, speaker similarity to target 0.600" in text
+    assert "baseline_meanvar: MCD 10.50 dB, speaker similarity to target 0.600; model MCD -1.38 ± 0.42 dB against " \
+           "it: better" in text
+    assert "evaluated: best.ckpt (best by val/mcd)" in text
 
 
 @pytest.mark.parametrize("message", ["`isinstance(treespec, LeafSpec)` is deprecated, use ...",

@@ -19,6 +19,14 @@ def headline(overall: dict) -> str:
                      if overall.get(key) is not None)
 
 
+def comparison(evaluation: dict, reference: str) -> str:
+    """`; model MCD -1.28 ± 0.39 dB: better` (paired over the test utterances), or nothing without a comparison."""
+    mcd = (evaluation.get("versus") or {}).get(reference, {}).get("mcd")
+    if not mcd:
+        return ""
+    return f"; model MCD {mcd['difference']:+.2f} ± {mcd['ci95']:.2f} dB against it: {mcd['verdict']}"
+
+
 def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: dict | None) -> str:
     """The closing block: run folder, checkpoints (with the best one's metric), the test split's headline next to
     each reference's (unconverted source, mean/variance baseline) and where the details are."""
@@ -31,6 +39,6 @@ def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: 
             lines.append(f"  evaluated: {evaluation['evaluated']}")
         lines.append(f"  test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}")
         for name, overall in (evaluation.get("references") or {}).items():
-            lines.append(f"  {name}: {headline(overall)}")
+            lines.append(f"  {name}: {headline(overall)}{comparison(evaluation, name)}")
         lines.append(f"  details: {run_dir / 'eval'}")
     return "\n".join(lines)
