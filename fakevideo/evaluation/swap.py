@@ -90,6 +90,31 @@ def temporal_flicker(swapped: Path, target: Path, target_track: FaceTrack) -> np
     return flicker(frame_changes(iter_frames(swapped), regions), frame_changes(iter_frames(target), regions))
 
 
+@dataclass(frozen=True)
+class Coherence:
+    """Whether a fake video holds together: each video's own audio against its mouth (the output, and the target
+    it was made from as the reference) and the output's mean flicker (grey levels per frame beyond the target's)."""
+
+    sync: dict[str, SyncScore]
+    flicker: float
+
+    def __str__(self) -> str:
+        sync = ", ".join(f"{name} {score.correlation:.2f} at {score.offset_s:+.2f} s"
+                         for name, score in self.sync.items())
+        return (f"audio-visual sync (correlation of speech level and mouth opening at the best audio lag): {sync}; "
+                f"flicker {self.flicker:+.2f} grey levels per frame beyond the target's")
+
+
+def coherence(output: str | Path, target: str | Path, detector: FaceDetector | None = None) -> Coherence:
+    """Sync and flicker of a face-swapped video with its own audio against the video it was made from, from face
+    landmarks alone (no identity embeddings: fast enough for every fake video's summary)."""
+    paths = {"output": Path(output), "target": Path(target)}
+    detector = detector or make_detector("dlib")
+    tracks = {name: face_track(path, detector, landmarks_only=True) for name, path in paths.items()}
+    return Coherence({name: audio_visual_sync(paths[name], tracks[name]) for name in paths},
+                     _mean(temporal_flicker(paths["output"], paths["target"], tracks["target"])))
+
+
 def evaluate_swap(
     swapped: str | Path, source: str | Path, target: str | Path, detector: FaceDetector | None = None
 ) -> SwapEvaluation:

@@ -95,23 +95,21 @@ def pca_similarity(path_a: str | Path, path_b: str | Path, basis: PCABasis | Non
     return _similarity("pca", (pca_scores(basis, a, b) for a, b in _batches(frame_pairs(path_a, path_b))))
 
 
-def face_track(path: str | Path, detector: FaceDetector | None = None) -> FaceTrack:
-    """Detect the main face of every frame and record its landmarks, 128-d dlib embedding and head pose."""
+def face_track(path: str | Path, detector: FaceDetector | None = None, landmarks_only: bool = False) -> FaceTrack:
+    """Detect the main face of every frame and record its landmarks, 128-d dlib embedding and head pose
+    (`landmarks_only`: embeddings and poses left NaN, which saves most of the time when only mouths and face regions
+    are needed)."""
     path = Path(path)
     detector = detector or make_detector("dlib")
     info = read_video_info(path)
     landmarks, embeddings, poses = [], [], []
     for frame in iter_frames(path):
         faces = detector.detect(frame)
-        if faces:
-            face = max(faces, key=lambda f: f.score)
-            landmarks.append(face.landmarks68)
-            embeddings.append(face_embedding(frame, face))
-            poses.append(head_pose(face.landmarks68, frame.shape[1], frame.shape[0]))
-        else:
-            landmarks.append(np.full((NUM_LANDMARKS, 2), np.nan))
-            embeddings.append(np.full(EMBEDDING_DIM, np.nan))
-            poses.append(np.full(3, np.nan))
+        face = max(faces, key=lambda f: f.score) if faces else None
+        landmarks.append(face.landmarks68 if face else np.full((NUM_LANDMARKS, 2), np.nan))
+        measured = face is not None and not landmarks_only
+        embeddings.append(face_embedding(frame, face) if measured else np.full(EMBEDDING_DIM, np.nan))
+        poses.append(head_pose(face.landmarks68, frame.shape[1], frame.shape[0]) if measured else np.full(3, np.nan))
     return FaceTrack(path, info.width, info.height, np.array(landmarks), np.array(embeddings), np.array(poses))
 
 
