@@ -73,7 +73,7 @@ def stage_rates(swapper: FaceSwapper, source: Path, target: Path, batch: int) ->
         "load + resize crops": lambda: to_model_faces(tgt.crops[rows], tgt.crop_landmarks[rows], SIZE),
         "reenactment": lambda: models.reenact(views, landmarks),
         "face masks": lambda: models.face_masks(faces, landmarks),
-        "completion": lambda: models.complete(faces, masks),
+        "completion": lambda: models.complete(faces, masks, masks),
         "blending": lambda: models.blend(faces, faces, masks),
         "soft masks": lambda: paste_masks(masks, 0.06, 0.02),
         "paste back (batched)": lambda: paste_back_batch(frames, crops, transforms, paste),

@@ -2,6 +2,9 @@
 target's landmarks (weighted by pose), segment, complete the uncovered face region, blend into the target.
 
 Images are (B, 3, S, S) tensors in [-1, 1] at the models' training size S; masks are (B, 1, S, S) in [0, 1].
+Each role's file is a checkpoint left by train.py or one of FSGAN's published v2 weight files (the authors'
+`*_v2*.pth`, fakevideo.training.published_weights): a published network runs inside the recipe that feeds it the
+inputs it was trained on (fakevideo.tasks.fsgan_v2), so both kinds mix freely in one swap.
 """
 
 from __future__ import annotations
@@ -15,12 +18,34 @@ import torch
 from fakevideo.errors import CheckpointError
 from fakevideo.provenance import checkpoint_sha256
 from fakevideo.tasks.fsgan import BlendingTask, CompletionTask, FaceTask, ReenactmentTask, SegmentationTask
+from fakevideo.tasks.fsgan_v2 import BlendingV2Task, CompletionV2Task, PublishedLayout, ReenactmentV2Task
 from fakevideo.training.checkpoints import load_task
+from fakevideo.training.published_weights import build_published, is_published, read_weights_file
 from fakevideo.video.masks import FACE, segmentation_masks
 
 ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentTask, "segmentation": SegmentationTask,
                                     "completion": CompletionTask, "blending": BlendingTask}
 OPTIONAL_ROLES = ("segmentation",)
+PUBLISHED_ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentV2Task, "segmentation": SegmentationTask,
+                                              "completion": CompletionV2Task, "blending": BlendingV2Task}
+#: the crops FSGAN's published networks were trained on: 256 px, 1.2 x the face box
+PUBLISHED_DATA = {"image_size": 256, "crop_size": 256, "crop_scale": 1.2}
+
+
+def load_role(path: str | Path, role: str) -> FaceTask:
+    """A role's model from a train.py checkpoint or a published FSGAN v2 weights file (eval mode)."""
+    checkpoint = read_weights_file(path)
+    if not is_published(checkpoint):
+        return load_task(path, ROLES[role])
+    generator = build_published(checkpoint, path)
+    if generator.in_channels != PUBLISHED_ROLES[role].input_channels:
+        raise CheckpointError(f"ckpt.{role}={path}: a published network with {generator.in_channels} input channels, "
+                              f"but the {role} model takes {PUBLISHED_ROLES[role].input_channels}")
+    adversarial = {} if role == "segmentation" else {"discriminator": None, "optimizer_d": None,
+                                                     "loss": {"perceptual": 0.0}}
+    task = PUBLISHED_ROLES[role](generator, optimizer_g=None, iterations=1, **adversarial)
+    task.attach_data(dict(PUBLISHED_DATA), {})
+    return task.eval()
 
 
 def pick_device(name: str) -> torch.device:
@@ -55,15 +80,15 @@ class FaceSwapModels:
 
     @classmethod
     def from_checkpoints(cls, paths: dict[str, str | Path | None], device: str = "auto") -> FaceSwapModels:
-        """Load each role's checkpoint (as left by train.py); segmentation may be None."""
+        """Load each role's checkpoint (left by train.py, or a published v2 file); segmentation may be None."""
         tasks, hashes = {}, {}
-        for role, expected in ROLES.items():
+        for role in ROLES:
             path = paths.get(role)
             if path is None:
                 if role in OPTIONAL_ROLES:
                     continue
                 raise CheckpointError(f"ckpt.{role}: missing; give the {role} checkpoint (RUN/checkpoints/last.ckpt)")
-            tasks[role] = load_task(path, expected)
+            tasks[role] = load_role(path, role)
             hashes[role] = checkpoint_sha256(path)
         return cls(tasks, pick_device(device), hashes)
 
@@ -79,6 +104,8 @@ class FaceSwapModels:
     def reenact(self, views: torch.Tensor, landmarks: torch.Tensor) -> torch.Tensor:
         """Source views (N, 3, S, S) driven to (N, 68, 2) target landmarks."""
         task: ReenactmentTask = self.tasks["reenactment"]
+        if isinstance(task, PublishedLayout):
+            return self._run("reenactment", task.generator_input(views, landmarks))
         heatmaps = task.heatmaps(landmarks, views.shape[-1])
         return self._run("reenactment", torch.cat([views, heatmaps.to(views.dtype)], dim=1))
 
@@ -93,13 +120,21 @@ class FaceSwapModels:
         return torch.from_numpy(np.stack(masks))[:, None].to(faces.device)
 
     @torch.no_grad()
-    def complete(self, faces: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-        """Fill the pixels where `known` is 0 (the completion model's 4-channel input)."""
+    def complete(self, faces: torch.Tensor, face_mask: torch.Tensor, covered: torch.Tensor) -> torch.Tensor:
+        """Fill the pixels of `face_mask` that `faces` does not cover (the completion model's 4-channel input:
+        ours the faces where known and the known mask, the published one as fakevideo.tasks.fsgan_v2 says)."""
+        task = self.tasks["completion"]
+        if isinstance(task, PublishedLayout):
+            return self._run("completion", task.generator_input(faces, face_mask, covered))
+        known = 1 - face_mask * (1 - covered)
         return self._run("completion", torch.cat([faces * known, known], dim=1))
 
     @torch.no_grad()
     def blend(self, faces: torch.Tensor, targets: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """Blend the faces into the target crops inside the masks (the blending model's 7-channel input)."""
+        task = self.tasks["blending"]
+        if isinstance(task, PublishedLayout):
+            return self._run("blending", task.generator_input(faces, targets, masks))
         return self._run("blending", torch.cat([faces * masks, targets, masks], dim=1))
 
     @torch.no_grad()
@@ -117,6 +152,5 @@ class FaceSwapModels:
             target_mask, covered = self.face_masks(torch.cat([targets, reenacted]), landmarks).chunk(2)
         else:
             target_mask = covered = self.face_masks(targets, landmarks)
-        known = 1 - target_mask * (1 - covered)
-        completed = self.complete(reenacted, known)
+        completed = self.complete(reenacted, target_mask, covered)
         return self.blend(completed, targets, target_mask), target_mask
