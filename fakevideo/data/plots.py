@@ -1,4 +1,5 @@
-"""Data plots written next to each run: the seed study's per-speaker data-length histogram."""
+"""Data plots written next to each run (the seed study's per-speaker data-length histogram, face crops with their
+landmarks) and the face grid that face runs' validation samples reuse."""
 
 from __future__ import annotations
 
@@ -26,17 +27,30 @@ def plot_length_histograms(seconds_by_speaker: dict[str, list[float]], path: str
     return path
 
 
-def plot_face_samples(faces: list[tuple[np.ndarray, np.ndarray, np.ndarray]], titles: list[str],
-                      path: str | Path) -> Path:
-    """Face crops (3, S, S) in [0, 1] with their (68, 2) landmarks and face-mask outline; saved as PNG."""
-    figure = Figure(figsize=(2.5 * len(faces), 2.8), tight_layout=True)
-    for index, ((image, landmarks, face_mask), title) in enumerate(zip(faces, titles, strict=True), start=1):
-        axis = figure.add_subplot(1, len(faces), index)
-        axis.imshow(np.asarray(image).transpose(1, 2, 0).clip(0, 1))
-        axis.contour(np.asarray(face_mask), levels=[0.5], colors="yellow", linewidths=0.8)
-        axis.scatter(*np.asarray(landmarks).T, s=3, c="red")
-        axis.set(title=title, xticks=[], yticks=[])
+#: one face panel: image (3, S, S) in [0, 1], its (68, 2) landmarks in pixels or None, its face mask (S, S) or None
+FacePanel = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
+
+
+def face_grid_figure(rows: list[list[FacePanel]], titles: list[str]) -> Figure:
+    """Face panels in a grid (one row per sample, `titles` over the columns), each with its landmarks and its
+    face-mask outline where given: what the data overview and face runs' validation samples show."""
+    columns = len(titles)
+    figure = Figure(figsize=(2.5 * columns, 2.5 * len(rows) + 0.3), tight_layout=True)
+    for row_index, row in enumerate(rows):
+        for column, ((image, landmarks, face_mask), title) in enumerate(zip(row, titles, strict=True)):
+            axis = figure.add_subplot(len(rows), columns, row_index * columns + column + 1)
+            axis.imshow(np.asarray(image).transpose(1, 2, 0).clip(0, 1))
+            if face_mask is not None:
+                axis.contour(np.asarray(face_mask), levels=[0.5], colors="yellow", linewidths=0.8)
+            if landmarks is not None:
+                axis.scatter(*np.asarray(landmarks).T, s=3, c="red")
+            axis.set(title=title if row_index == 0 else None, xticks=[], yticks=[])
+    return figure
+
+
+def plot_face_samples(faces: list[FacePanel], titles: list[str], path: str | Path) -> Path:
+    """Face crops side by side, one title each, with their landmarks and face-mask outline; saved as PNG."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
+    face_grid_figure([faces], titles).savefig(path, dpi=100)
     return path

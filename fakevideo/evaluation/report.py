@@ -5,7 +5,10 @@
 Every job directory under SWEEP_DIR (it has `.hydra/overrides.yaml`) contributes one row: the values of the
 swept keys (overrides that differ between jobs) and its test-split metrics (`eval/metrics.json`, written at the
 end of training; the last logged validation values otherwise). Writes `report.md`, `report.csv` and PNG plots
-(metric vs each swept axis, loss curves of all jobs overlaid, the data-length histograms) under SWEEP_DIR/report.
+(metric vs each swept axis, loss curves of all jobs overlaid, the data-length histograms) under SWEEP_DIR/report,
+with each job's latest validation figures (`samples/iter_*/*.png`: spectral envelopes and F0 of source, converted
+and real target speech for voice runs, source / driving / output / target grids with landmarks for face runs: the
+figures the dashboards show) under SWEEP_DIR/report/samples/JOB and shown in `report.md`.
 """
 
 from __future__ import annotations
@@ -80,6 +83,33 @@ def reference_rows(references: list[dict[str, dict[str, float]]], jobs: list[str
     if len({row["job"] for row in rows}) == len(rows):  # the same data in every job: one row per reference
         rows = [{k: v for k, v in row.items() if k != "reference_for"} for row in rows]
     return rows
+
+
+def iteration_dirs(run_dir: Path) -> list[Path]:
+    """The run's `samples/iter_*` folders (one per validation), oldest first."""
+    return sorted(p for p in (run_dir / "samples").glob("iter_*") if p.is_dir())
+
+
+def copy_sample_figures(sweep_dir: Path, jobs: list[str], out: Path) -> dict[str, list[Path]]:
+    """Each job's figures of its latest validation, copied to `out/<job>/`; by job, paths relative to `out`'s
+    parent (jobs without samples are left out)."""
+    copied = {}
+    for job in jobs:
+        folders = iteration_dirs(sweep_dir / job)
+        figures = sorted(folders[-1].glob("*.png")) if folders else []
+        if figures:
+            (out / job).mkdir(parents=True, exist_ok=True)
+            copied[f"{job} ({folders[-1].name})"] = [
+                Path(shutil.copy(figure, out / job / figure.name)).relative_to(out.parent) for figure in figures]
+    return copied
+
+
+def samples_section(figures: dict[str, list[Path]]) -> str:
+    """Markdown that shows each job's sample figures."""
+    lines = ["## Validation samples (latest iteration of each job)", ""]
+    for job, paths in figures.items():
+        lines += [f"### {job}", "", *(f"![{path.stem}](<{path.as_posix()}>)" for path in paths), ""]
+    return "\n".join(lines)
 
 
 def find_jobs(sweep_dir: Path) -> list[Path]:
@@ -169,7 +199,10 @@ def write_report(sweep_dir: str | Path) -> str:
     out = sweep_dir / "report"
     out.mkdir(exist_ok=True)
     table = markdown_table(swept, metrics, rows)
-    (out / "report.md").write_text(f"# Sweep report: {sweep_dir.name}\n\n{table}\n")
+    jobs = [str(job.relative_to(sweep_dir)) for job in find_jobs(sweep_dir)]
+    figures = copy_sample_figures(sweep_dir, jobs, out / "samples")
+    samples = f"\n{samples_section(figures)}" if figures else ""
+    (out / "report.md").write_text(f"# Sweep report: {sweep_dir.name}\n\n{table}\n{samples}")
     with open(out / "report.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["job", *swept, *metrics])
         writer.writeheader()
@@ -189,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
     print(write_report(args.sweep_dir))
-    print(f"\nwrote {args.sweep_dir / 'report'}/report.md, report.csv and plots")
+    print(f"\nwrote {args.sweep_dir / 'report'}/report.md, report.csv, plots and samples/")
 
 
 if __name__ == "__main__":

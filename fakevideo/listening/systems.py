@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from fakevideo.errors import InputError
-from fakevideo.evaluation.report import find_jobs
+from fakevideo.evaluation.report import find_jobs, iteration_dirs
 from fakevideo.provenance import read_wav_label
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,6 @@ class System:
     name: str
     run_dir: Path
     clips: dict[ClipKey, Path]
-
-
-def iteration_dirs(run_dir: Path) -> list[Path]:
-    """The run's `samples/iter_*` folders, oldest first."""
-    return sorted(p for p in (run_dir / "samples").glob("iter_*") if p.is_dir())
 
 
 def read_clips(folder: Path) -> dict[ClipKey, Path]:
