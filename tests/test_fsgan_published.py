@@ -1,19 +1,23 @@
 """FSGAN's published v2 weights: the networks equal the authors' (fixtures made from the reference code at a
 reduced width by scripts/make_fsgan_v2_fixtures.py), hostile architecture strings are refused in one line, the
-68 -> 98 landmark mapping, and a swap with published files through swap.py's config."""
+68 -> 98 landmark mapping, a swap with published files through swap.py's config, and model.init_from."""
 
 import shutil
 
+import hydra
 import pytest
 import torch
 
 from fakevideo.config import compose
 from fakevideo.errors import CheckpointError
 from fakevideo.models.fsgan_v2 import pyr_down
-from fakevideo.pipelines.face_models import FaceSwapModels
+from fakevideo.pipelines.face_models import FaceSwapModels, load_role
 from fakevideo.pipelines.swap import build_swapper
-from fakevideo.tasks.fsgan_v2 import ReenactmentV2Task
+from fakevideo.tasks.fsgan_v2 import CompletionV2Task, ReenactmentV2Task
+from fakevideo.training.checkpoints import load_checkpoint
+from fakevideo.training.init_from import init_generator
 from fakevideo.training.published_weights import load_published
+from fakevideo.training.run import train
 from fakevideo.video.heatmaps import landmark_disks
 from fakevideo.video.masks import BACKGROUND, FACE, HAIR
 from fakevideo.video.wflw import TWINS, wflw_from_68
@@ -132,3 +136,42 @@ def test_swap_config_builds_fsgan_from_published_files_and_swaps_crops(published
     assert swapped.abs().max() <= 1 and torch.isfinite(swapped).all()
     segmented = (models.tasks["segmentation"].generator(targets).argmax(1, keepdim=True) == FACE).float()
     torch.testing.assert_close(masks, segmented)  # face regions from the published segmentation, our class order
+
+
+# -- model.init_from ---------------------------------------------------------------------------------------------
+
+
+def train_face_model(run_dir, face_dirs, model, *extra):
+    """One generator iteration at learning rate 0: the weights stay what set-up gave them."""
+    demo, cache = face_dirs
+    overrides = [f"model={model}", "data=faces", f"data.demo_dir={demo}", f"data.cache_dir={cache}",
+                 "data.detector.upsample=0", "data.image_size=64", "width=8", "logger=csv", "trainer=cpu",
+                 "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
+                 "trainer.num_sanity_val_steps=0", "iterations=1", "validate_every=1", "optimized_metric=null",
+                 "model.optimizer_g.lr=0", "model.loss.perceptual=0", "model.perceptual=null", *extra]
+    train(compose("train", overrides, run_dir))
+    state = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")["state_dict"]
+    return {name.removeprefix("generator."): value for name, value in state.items() if name.startswith("generator.")}
+
+
+def test_a_v2_recipe_starts_from_published_weights(tmp_path, face_dirs):
+    path = FIXTURES / "completion.pth"
+    trained = train_face_model(tmp_path, face_dirs, "fsgan_v2_completion", "model.generator.width=4",
+                               f"model.init_from={path}")
+    for name, value in load_published(path).named_parameters():  # batch-norm statistics move in training
+        torch.testing.assert_close(trained[name], value, rtol=0, atol=0)
+    assert isinstance(load_role(tmp_path / "checkpoints" / "last.ckpt", "completion"), CompletionV2Task)  # swappable
+
+
+def test_a_recipe_starts_from_its_own_checkpoint_and_refuses_another_architecture(tmp_path, face_dirs):
+    small = ["++model.generator.depth=3", "++model.generator.bottleneck_blocks=1", "++model.generator.local_blocks=1"]
+    first = train_face_model(tmp_path / "a", face_dirs, "fsgan_completion", *small, "model.optimizer_g.lr=1e-2")
+    again = train_face_model(tmp_path / "b", face_dirs, "fsgan_completion", *small,
+                             f"model.init_from={tmp_path / 'a' / 'checkpoints' / 'last.ckpt'}")
+    assert first.keys() == again.keys()
+    for name, value in first.items():
+        torch.testing.assert_close(again[name], value, rtol=0, atol=0)
+    generator = hydra.utils.instantiate(compose("train", ["model=fsgan_completion", *small], tmp_path).model.generator)
+    with pytest.raises(CheckpointError, match="does not fit the configured one") as error:
+        init_generator(generator, FIXTURES / "completion.pth")
+    assert "\n" not in str(error.value)

@@ -23,6 +23,7 @@ from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, 
 from fakevideo.losses.blending import gradient_domain_loss
 from fakevideo.losses.perceptual import PerceptualLoss
 from fakevideo.tasks.base import GANTask, SupervisedTask, TrainingTask
+from fakevideo.tasks.init_from import StartsFromWeights
 from fakevideo.tasks.media import log_image
 from fakevideo.video.heatmaps import landmark_heatmaps
 from fakevideo.video.masks import FACE
@@ -50,7 +51,7 @@ def gray(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 2 - 1).expand(-1, 3, -1, -1)
 
 
-class FaceTask(TrainingTask):
+class FaceTask(StartsFromWeights, TrainingTask):
     """What every FSGAN recipe shares: a generator with a fixed input layout, `prepare`d batches, validation
     that logs the reconstruction terms and writes a PNG grid of samples."""
 
