@@ -138,6 +138,25 @@ def test_swap_config_builds_fsgan_from_published_files_and_swaps_crops(published
     torch.testing.assert_close(masks, segmented)  # face regions from the published segmentation, our class order
 
 
+def test_published_reenactment_fine_tunes_with_the_recipe_loss():
+    """swap.py's finetune.iterations trains the reenactment task on self-reenactment (pipelines/finetune.py)."""
+    from fakevideo.pipelines.finetune import reconstruction_loss
+
+    task = load_role(FIXTURES / "reenactment.pth", "reenactment")
+    torch.manual_seed(0)
+    images, landmarks = torch.rand(2, 3, 64, 64) * 2 - 1, 16 + torch.rand(2, 68, 2) * 32
+    batch = {"source_image": images, "target_image": images.flip(-1), "target_landmarks": landmarks}
+    optimizer = torch.optim.Adam(task.generator.parameters(), lr=1e-2)
+    task.generator.train()
+    losses = []
+    for _ in range(15):
+        loss = reconstruction_loss(task, batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.8 * losses[0], losses
+
 # -- model.init_from ---------------------------------------------------------------------------------------------
 
 
