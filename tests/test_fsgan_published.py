@@ -76,6 +76,8 @@ def test_published_segmentation_equals_the_reference_in_our_class_order():
     "res_unet_split.MultiScaleResUNet(in_nc=71,out_nc=(3,3),flat_layers=(2,0,2,3),ngf=128)",
     "res_unet.MultiScaleResUNet(in_nc=4,out_nc=(3,3))",
     "res_unet.MultiScaleResUNet(in_nc=4",
+    "res_unet.MultiScaleResUNet(in_nc=4)\x00",
+    "(" * 199 + ")" * 199,  # nesting at the parser's limit
     "res_unet.MultiScaleResUNet(in_nc=4,out_nc=3,flat_layers=(2,2,2,2),ngf=8)",  # weights of ngf=4
 ])
 def test_hostile_or_foreign_architecture_strings_are_one_line_errors(tmp_path, arch):

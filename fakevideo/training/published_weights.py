@@ -74,7 +74,7 @@ def parse_arch(arch: str, source: str | Path) -> Callable[[], nn.Module]:
         raise refuse(f"longer than {MAX_ARCH_LENGTH} characters")
     try:
         call = ast.parse(arch.strip(), mode="eval").body
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: null bytes
         raise refuse("not a constructor call") from None
     name = _dotted_name(call.func) if isinstance(call, ast.Call) else None
     if name is None:
