@@ -36,6 +36,10 @@ def test_size_tiny_costs_about_the_same_for_every_voice_family(tmp_path, demo_co
     assert max(per_iteration.values()) < 2 * min(per_iteration.values()), per_iteration
     for cost in costs.values():
         assert f"{cost['gflop_per_iteration']:.3f} GFLOP per training iteration" in describe_cost(cost)
+        # each network's parameters are listed, and they add up to the task's trainable parameters
+        assert sum(cost["networks"].values()) >= cost["generator_parameters"] + cost["critic_parameters"]
+        assert all(f"{name} " in describe_cost(cost) for name in cost["networks"])
+    assert set(costs["cyclegan_vc2"]["networks"]) >= {"generator_ab", "generator_ba", "discriminator_a"}
 
 
 def test_measuring_the_cost_leaves_no_trace(tmp_path, demo_corpus, feature_cache):

@@ -52,7 +52,9 @@ def model_cost(task, batch) -> dict:
     generator = [p for p in task.generator_parameters() if p.requires_grad]
     critic = [p for p in task.discriminator_parameters() if p.requires_grad]
     cost = {"generator_parameters": sum(p.numel() for p in generator),
-            "critic_parameters": sum(p.numel() for p in critic), "gflop_per_iteration": 0.0}
+            "critic_parameters": sum(p.numel() for p in critic), "gflop_per_iteration": 0.0,
+            "networks": {name: sum(p.numel() for p in module.parameters())
+                         for name, module in task.named_children() if any(True for _ in module.parameters())}}
     buffers = [(buffer, buffer.clone()) for buffer in task.buffers()]
     with torch.random.fork_rng(devices=[]):
         if generator or critic:
@@ -75,6 +77,8 @@ def describe_cost(cost: dict) -> str:
             f"{cost['gflop_per_iteration']:.3f} GFLOP per training iteration")
     if "generator_gflop_per_forward" in cost:
         line += f", {cost['generator_gflop_per_forward']:.3f} GFLOP per generator forward of a batch"
+    if cost.get("networks"):  # Lightning's own model summary is off: its FLOPs column reads 0 for these tasks
+        line += "\n  networks: " + ", ".join(f"{name} {count / 1e6:.3f} M" for name, count in cost["networks"].items())
     return line
 
 
