@@ -45,7 +45,7 @@ def loader_seconds_per_batch(f0: str, workers: int, batches: int, scratch: Path)
 
 def iteration_seconds(steps: int = 3) -> float:
     """Best seconds of one StarGAN-VC training iteration at paper width, batch and crop."""
-    cfg, task = build(EXPERIMENT, "cpu", "32-true")
+    cfg, task = build([f"experiment={EXPERIMENT}"], "cpu", "32-true")
     batch = batch_for(cfg, "cpu")
     optimizers = [task.optimizer_d(task.discriminator_parameters()), task.optimizer_g(task.generator_parameters())]
     iteration(task, optimizers, batch)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.object_type import ObjectType
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -36,8 +40,15 @@ def run_key(override_dirname: str) -> str:
     return f"{head}~{digest}"
 
 
+def task_needs(*key_and_default: Any, _root_: Any) -> Any:
+    """`${task_needs:KEY,DEFAULT}`: what the configured task needs of the datamodule (fakevideo.contracts)."""
+    from fakevideo.contracts import task_needs as needs  # on first use: the contracts import Lightning
+
+    return needs(*key_and_default, _root_=_root_)
+
+
 def register_resolvers() -> None:
-    for name, function in (("mcep_dim", mcep_dim_for_rate), ("run_key", run_key)):
+    for name, function in (("mcep_dim", mcep_dim_for_rate), ("run_key", run_key), ("task_needs", task_needs)):
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, function)
 
@@ -59,3 +70,12 @@ def compose(config_name: str, overrides: list[str], run_dir: str | Path) -> Dict
         cfg.hydra.job.override_dirname = ",".join(overrides)
     HydraConfig.instance().set_config(cfg)
     return cfg
+
+
+def group_options(group: str, overrides: Sequence[str] = (), config_name: str = "train") -> list[str]:
+    """The options of a config group as Hydra offers them to `config_name` with these overrides: conf/<group> and
+    the <group> folder of every directory on the search path (`hydra.searchpath=[file://DIR]` among the overrides),
+    exactly what `model=NAME` and a sweep's `glob(*)` choose from; subfolders are groups of parts, not options."""
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR), job_name="options"):
+        loader = GlobalHydra.instance().config_loader()
+        return sorted(loader.get_group_options(group, ObjectType.CONFIG, config_name, list(overrides)))

@@ -24,7 +24,7 @@ def converter(trained_stargan):
 
 
 def test_checkpoint_carries_family_speakers_and_features(converter):
-    assert converter.task.family == "stargan"
+    assert converter.task.model_name == "stargan_vc"
     assert converter.speakers == ["us1_f", "us2_m", "en1_m"]
     assert converter.features.mcep_dim == 36 and converter.sample_rate == 16000
 

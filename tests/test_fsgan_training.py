@@ -129,8 +129,8 @@ def test_perceptual_loss_without_weights_stops_the_command_in_one_line(tmp_path,
 
 
 def test_recipe_and_data_pairing_must_agree(tmp_path, face_dirs):
-    with pytest.raises(ConfigError, match="data.pairing=cross_identity: the fsgan_reenactment recipe trains on "
-                                          "same_video pairs"):
+    with pytest.raises(ConfigError, match="data.pairing=cross_identity: fsgan_reenactment trains on "
+                                          "data.pairing=same_video"):
         run_faces(tmp_path, face_dirs, "fsgan_reenactment", "iterations=1", "data.pairing=cross_identity")
 
 

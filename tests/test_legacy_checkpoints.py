@@ -21,7 +21,7 @@ CHECKPOINTS = Path(__file__).parent / "data" / "checkpoints"
 @pytest.mark.parametrize("name", ["stargan_vc_tiny_2026-12-02.ckpt"])
 def test_checkpoint_from_an_earlier_version_converts(name, demo_corpus):
     converter = VoiceConverter.from_checkpoint(CHECKPOINTS / name)
-    assert converter.speakers == ["us1_f", "us2_m"] and converter.task.family == "stargan"
+    assert converter.speakers == ["us1_f", "us2_m"] and converter.task.model_name == "stargan_vc"
     audio, _ = load_audio(demo_corpus / "us1_f" / "harvard_010.wav", converter.sample_rate)
     out = converter.convert(audio, "us1_f", "us2_m")
     assert out.shape == audio.shape and np.isfinite(out).all() and 0.01 < np.abs(out).max() <= 0.99

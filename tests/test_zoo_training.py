@@ -130,7 +130,7 @@ def one_to_one(zoo_runs):
 def test_one_to_one_checkpoint_converts_in_both_directions(one_to_one, demo_corpus):
     a, b = one_to_one.speakers
     first_two = sorted(p.name for p in demo_corpus.iterdir() if p.is_dir())[:2]
-    assert one_to_one.task.family == "cyclegan" and [a, b] == first_two
+    assert one_to_one.task.model_name == "cyclegan_vc" and [a, b] == first_two
     audio, _ = load_audio(demo_corpus / a / "harvard_010.wav", 16000)
     odd = audio[:-77]
     a_to_b, b_to_a = one_to_one.convert(odd, a, b), one_to_one.convert(odd, b, a)
@@ -140,7 +140,7 @@ def test_one_to_one_checkpoint_converts_in_both_directions(one_to_one, demo_corp
 
 def test_one_to_one_checkpoint_refuses_other_directions_and_speakers(one_to_one):
     a, b = one_to_one.speakers
-    with pytest.raises(ConfigError, match=f"one-to-one cyclegan checkpoint converts {a} -> {b} or {b} -> {a}"):
+    with pytest.raises(ConfigError, match=f"one-to-one cyclegan_vc checkpoint converts {a} -> {b} or {b} -> {a}"):
         one_to_one.check_speakers(b, b)
     with pytest.raises(ConfigError, match="trg_spk='us1_f'"):
         one_to_one.check_speakers(a, "us1_f")
@@ -148,7 +148,7 @@ def test_one_to_one_checkpoint_refuses_other_directions_and_speakers(one_to_one)
 
 def test_many_to_many_checkpoint_converts_any_pair(zoo_runs, demo_corpus):
     converter = VoiceConverter.from_checkpoint(zoo_runs["stargan_vc2"] / "checkpoints" / "last.ckpt")
-    assert converter.task.family == "stargan" and len(converter.speakers) == 3
+    assert converter.task.model_name == "stargan_vc2" and len(converter.speakers) == 3
     audio, _ = load_audio(demo_corpus / converter.speakers[2] / "harvard_011.wav", 16000)
     assert converter.convert(audio, converter.speakers[2], converter.speakers[0]).shape == audio.shape
 

@@ -6,13 +6,15 @@ critic/generator updates of the GAN recipes (`GANTask`) and the single-optimiser
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
 
 import pytorch_lightning as pl
 import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
+from fakevideo.contracts import check_data_needs
 from fakevideo.errors import CheckpointError, ConfigError, FakevideoError
 from fakevideo.losses.adversarial import gradient_penalty
 
@@ -89,18 +91,22 @@ class TrainingTask(pl.LightningModule):
                 module.compile(backend=self.compile_backend)
 
     # -- what travels in every checkpoint besides weights -------------------------------------------------
-    family = "gan"
     #: validation metric that picks the best checkpoint (and that sweepers optimise) unless the config names one
     best_metric: tuple[str, str] | None = None  # (name, "min" | "max")
+    #: datamodule settings the recipe cannot train without (fakevideo.contracts): the data configs take them
+    data_needs: ClassVar[Mapping[str, Any]] = {}
 
     def attach_data(self, data_info: dict, run_config: dict) -> None:
         """Facts about the training data (e.g. speakers and their statistics) and the resolved run config."""
         self.data_info, self.run_config = data_info, run_config
+        check_data_needs(self.data_needs, data_info, self.model_name)
 
     @property
     def model_name(self) -> str:
-        """The model config this task was built from (e.g. stargan_vc2), else its recipe family."""
-        return self.run_config.get("model_name") or self.family
+        """The model's family: the model config it was built from, as users type it (model=stargan_vc2). The one
+        name in checkpoints ("family"), provenance labels (model_family) and messages; a task built outside
+        train.py, without a run config, goes by its class."""
+        return self.run_config.get("model_name") or type(self).__name__
 
     @property
     def batches_done(self) -> int:
@@ -108,7 +114,7 @@ class TrainingTask(pl.LightningModule):
         return self.global_step - self.iteration
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint[CHECKPOINT_KEY] = {"family": self.family, "data": self.data_info, "config": self.run_config,
+        checkpoint[CHECKPOINT_KEY] = {"family": self.model_name, "data": self.data_info, "config": self.run_config,
                                       "rng": random_state()}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:

@@ -18,8 +18,6 @@ class MeanVarianceTask(VoiceConversionTask):
     and no level following (`level_margin_db`) is applied by default: the closed form is the baseline.
     """
 
-    family = "baseline"
-
     def __init__(self, iterations: int = 1, keep_c0: bool = True, level_margin_db: float | None = None,
                  **validation):
         super().__init__(optimizer_g=None, optimizer_d=None, iterations=iterations, level_margin_db=level_margin_db,

@@ -1,6 +1,7 @@
-"""The CycleGAN-VC recipe family: one-to-one conversion between a corpus's two speakers A and B with a generator
+"""The CycleGAN-VC recipes: one-to-one conversion between a corpus's two speakers A and B with a generator
 and a critic per direction, cycle-consistency and identity losses, and (CycleGAN-VC2) a second pair of critics
-that judge the cycle-reconstructed features ("two-step" adversarial loss). Trains on data.pairing=true batches."""
+that judge the cycle-reconstructed features ("two-step" adversarial loss). Trains on paired batches of the two
+speakers (`data_needs`: the data config takes data.pairing=true from it)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ class CycleGANTask(VoiceConversionTask):
     """`generator` and `discriminator` are factories (Hydra `_partial_: true`): the task builds one network per
     direction (and per two-step critic). Speaker A is the corpus's first speaker, B the second."""
 
-    family = "cyclegan"
+    #: one-to-one: {mcep_a, mcep_b} batches of exactly the corpus's two speakers
+    data_needs = {"pairing": True}
 
     def __init__(self, generator: NetworkFactory, discriminator: NetworkFactory, two_step: bool = False,
                  loss: dict | None = None, **kwargs):
@@ -46,7 +48,7 @@ class CycleGANTask(VoiceConversionTask):
     def check_direction(self, source: str, target: str) -> None:
         if source == target:
             a, b = self.speakers
-            raise ConfigError(f"src_spk={source!r}, trg_spk={target!r}: this one-to-one {self.family} checkpoint "
+            raise ConfigError(f"src_spk={source!r}, trg_spk={target!r}: this one-to-one {self.model_name} checkpoint "
                               f"converts {a} -> {b} or {b} -> {a}")
 
     def generator_parameters(self):

@@ -57,22 +57,20 @@ class FaceTask(StartsFromWeights, TrainingTask):
 
     best_metric = ("val/l1", "min")
 
-    family = "fsgan"
+    #: the face pairs the recipe trains on: same_video (source and target from one clip) | cross_identity
+    data_needs = {"pairing": "same_video"}
     input_channels = 3
 
-    def __init__(self, generator: nn.Module, *args, pairing: str = "same_video", **kwargs):
+    def __init__(self, generator: nn.Module, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.pairing = pairing
         if generator.in_channels != self.input_channels:
-            raise ConfigError(f"model.generator.in_channels={generator.in_channels}: the {self.family} generator "
-                              f"takes {self.input_channels} channels")
+            raise ConfigError(f"model.generator.in_channels={generator.in_channels}: the {type(self).__name__} "
+                              f"generator takes {self.input_channels} channels")
         self.generator = generator
 
-    def attach_data(self, data_info: dict, run_config: dict) -> None:
-        if data_info.get("pairing", self.pairing) != self.pairing:
-            raise ConfigError(f"data.pairing={data_info['pairing']}: the {self.family} recipe trains on "
-                              f"{self.pairing} pairs")
-        super().attach_data(data_info, run_config)
+    @property
+    def pairing(self) -> str:
+        return self.data_needs["pairing"]
 
     # -- what a recipe provides ------------------------------------------------------------------------
     def prepare(self, batch: dict, rng: torch.Generator | None = None) -> Prepared:
@@ -106,14 +104,14 @@ class FaceTask(StartsFromWeights, TrainingTask):
             self.write_samples(output, prepared)
 
     def write_samples(self, output: torch.Tensor, prepared: Prepared) -> Path:
-        """`<run_dir>/samples/iter_XXXXXXX/<family>.png`: one row per sample, one column per panel; logged too."""
+        """`<run_dir>/samples/iter_XXXXXXX/<model>.png`: one row per sample, one column per panel; logged too."""
         panels = self.panels(output, prepared)
         grid = to_uint8_grid([[panel[i] for panel in panels] for i in range(output.shape[0])])
         folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.family}.png"
+        path = folder / f"{self.model_name}.png"
         cv2.imwrite(str(path), grid[..., ::-1])
-        log_image(self.loggers, f"val/{self.family}", grid, self.global_step)
+        log_image(self.loggers, f"val/{self.model_name}", grid, self.global_step)
         return path
 
 
@@ -166,7 +164,6 @@ class ReenactmentTask(AdversarialFaceTask):
     """Source face + the target's 68 landmark heatmaps -> the source identity in the target's pose and expression.
     Pairs come from one video, so the target frame is the ground truth."""
 
-    family = "fsgan_reenactment"
     input_channels = 3 + 68
 
     def __init__(self, *args, heatmap_sigma: float = 0.008, **kwargs):
@@ -195,7 +192,6 @@ class CompletionTask(AdversarialFaceTask):
     """Face with holes + the mask of known pixels (4 channels) -> the completed face. Holes are random boxes
     intersected with the face region, standing in for the parts a reenacted face does not cover."""
 
-    family = "fsgan_completion"
     input_channels = 4
 
     def __init__(self, *args, hole_size: tuple[float, float] = (0.25, 0.5), **kwargs):
@@ -236,7 +232,7 @@ class BlendingTask(AdversarialFaceTask):
     mask (the Poisson boundary condition), perceptual to the naive cut-and-paste, GAN 0.1.
     """
 
-    family = "fsgan_blending"
+    data_needs = {"pairing": "cross_identity"}
     input_channels = 7
     default_loss = {**AdversarialFaceTask.default_loss, "gan": 0.1, "poisson": 1.0}
 
@@ -267,8 +263,6 @@ class SegmentationTask(FaceTask, SupervisedTask):
     masks. One optimiser and no critic: one generator iteration is one Lightning step."""
 
     best_metric = ("val/ce", "min")
-
-    family = "fsgan_segmentation"
 
     def prepare(self, batch: dict, rng: torch.Generator | None = None) -> Prepared:
         return {"input": batch["target_image"], "labels": batch["target_masks"].argmax(dim=1)}

@@ -14,7 +14,7 @@ import torch
 
 from fakevideo.errors import CheckpointError
 from fakevideo.tasks.base import CHECKPOINT_KEY, TrainingTask
-from fakevideo.training.stored_config import build_stored
+from fakevideo.training.stored_config import build_stored, without_retired_keys
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -54,7 +54,7 @@ def load_task(path: str | Path, expected: type[TrainingTask] = TrainingTask) -> 
     path = Path(path)
     checkpoint = load_checkpoint(path)
     info = checkpoint[CHECKPOINT_KEY]
-    model_config = info["config"]["model"]
+    model_config = without_retired_keys(info["config"]["model"])
     with torch.device("meta"):
         probe = build_stored(model_config, "model", path)
     if not isinstance(probe, expected):

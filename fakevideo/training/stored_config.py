@@ -2,9 +2,14 @@
 
 Checkpoints travel between researchers, so the config inside one is untrusted input: Hydra would otherwise
 instantiate any importable callable it names (`builtins.open`, `numpy.savetxt`, `torch.load` with pickles on).
-A stored config may only name `_target_`s that the project's own model and data configs name; every other node
-is plain data (numbers, strings, lists, mappings), and interpolations are refused, since train.py stores resolved
-configs and an interpolation could resolve to a target or read the environment.
+A stored config may only name `_target_`s that trusted model and data configs name; every other node is plain data
+(numbers, strings, lists, mappings), and interpolations are refused, since train.py stores resolved configs and an
+interpolation could resolve to a target or read the environment.
+
+Trusted configs are the project's (conf/) and those on the running command's Hydra search path
+(`hydra.searchpath=[file://DIR]`, given by the user to convert.py, evaluate.py, train.py or in their primary
+config): files on the user's own machine, as trusted as conf/, which is how a researcher's own model converts. The
+checkpoint is never asked where configs are, so a checkpoint alone cannot add trust.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 import hydra
 import yaml
+from hydra.core.hydra_config import HydraConfig
 
 from fakevideo.config import CONF_DIR
 from fakevideo.errors import CheckpointError
@@ -33,6 +39,8 @@ MOVED_TARGETS = {
     "fakevideo.nn.unet.MultiScaleResUNet": "fakevideo.models.resunet.MultiScaleResUNet",
     "fakevideo.nn.patchgan.MultiScalePatchGAN": "fakevideo.models.image_patchgan.MultiScalePatchGAN",
 }
+#: model settings older checkpoints stored that are now facts of the task class (its data_needs), dropped on load
+RETIRED_MODEL_KEYS = ("pairing",)
 
 
 def _targets_in(node: Any) -> Iterator[str]:
@@ -47,13 +55,23 @@ def _targets_in(node: Any) -> Iterator[str]:
             yield from _targets_in(item)
 
 
+def trusted_config_dirs() -> tuple[Path, ...]:
+    """conf/ and every file-system directory on the running command's Hydra search path (none outside a Hydra
+    command): what the user chose on their machine, never what a checkpoint says."""
+    dirs = [CONF_DIR]
+    if HydraConfig.initialized():
+        dirs += [Path(source.path) for source in HydraConfig.get().runtime.config_sources if source.schema == "file"]
+    return tuple(dict.fromkeys(directory.resolve() for directory in dirs))
+
+
 @functools.cache
-def trusted_targets(conf_dir: Path = CONF_DIR) -> frozenset[str]:
-    """Every `_target_` named in the project's TRUSTED_GROUPS of configs."""
+def trusted_targets(conf_dirs: tuple[Path, ...] = (CONF_DIR,)) -> frozenset[str]:
+    """Every `_target_` named in the TRUSTED_GROUPS of the configs under `conf_dirs`."""
     targets: set[str] = set()
-    for group in TRUSTED_GROUPS:
-        for path in sorted((conf_dir / group).rglob("*.yaml")):
-            targets.update(_targets_in(yaml.safe_load(path.read_text())))
+    for conf_dir in conf_dirs:
+        for group in TRUSTED_GROUPS:
+            for path in sorted((conf_dir / group).rglob("*.yaml")):
+                targets.update(_targets_in(yaml.safe_load(path.read_text())))
     return frozenset(targets)
 
 
@@ -66,9 +84,10 @@ def check_stored_config(node: Any, where: str, source: str | Path) -> None:
                 raise CheckpointError(f"{source}: stored config key {at!r} is not a string")
             if key.startswith("_") and key.endswith("_") and key not in ALLOWED_SPECIAL_KEYS:
                 raise CheckpointError(f"{source}: stored config {at} is not allowed in a checkpoint")
-            if key == "_target_" and value not in trusted_targets():
-                raise CheckpointError(f"{source}: stored config {at}={value!r} is not one of the project's "
-                                      f"models, tasks or optimisers; refusing to build it")
+            if key == "_target_" and value not in trusted_targets(trusted_config_dirs()):
+                raise CheckpointError(f"{source}: stored config {at}={value!r} is named by no model or data config "
+                                      f"in conf/ or on the Hydra search path (hydra.searchpath); refusing to build "
+                                      f"it")
             if key == "_partial_" and not isinstance(value, bool):
                 raise CheckpointError(f"{source}: stored config {at}={value!r} must be true or false")
             check_stored_config(value, at, source)
@@ -90,6 +109,11 @@ def with_moved_targets(node: Any) -> Any:
     if isinstance(node, list):
         return [with_moved_targets(item) for item in node]
     return node
+
+
+def without_retired_keys(model: dict) -> dict:
+    """A stored model config without the settings that moved into the task classes (RETIRED_MODEL_KEYS)."""
+    return {key: value for key, value in model.items() if key not in RETIRED_MODEL_KEYS}
 
 
 def build_stored(node: Any, where: str, source: str | Path, **overrides: Any) -> Any:
