@@ -46,8 +46,6 @@ def loss_weights(loss: Mapping | None, required: Iterable[str]) -> dict:
 class VoiceConversionTask(GANTask):
     """A GAN recipe over normalised MCEPs. Subclasses say how to convert one utterance between speakers."""
 
-    family = "vc"
-
     def __init__(self, *args, samples_to_write: int = 4, speaker_check: bool = True, similarity_weight: float = 10.0,
                  level_margin_db: float | None = 2.0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +88,7 @@ class VoiceConversionTask(GANTask):
     def convert_features(self, mcep: np.ndarray, f0: np.ndarray, source: str, target: str):
         """Raw MCEPs [T, D] and F0 of `source` -> raw MCEPs and F0 for `target` (what synthesis takes).
 
-        Every family converts here, so here each frame's loudness is held within `level_margin_db` of the source's,
+        Every voice model converts here, so here each frame's loudness is held within `level_margin_db` of the source's,
         mapped to the target by the speakers' statistics (`loudness.follow_level`: a generator's frame-to-frame
         level jumps become loud clicks in WORLD synthesis); None leaves the model's output as it is."""
         src_stats, trg_stats = self.speaker_stats(source), self.speaker_stats(target)
