@@ -11,7 +11,7 @@ from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 @hydra.main(version_base="1.3", config_path="conf", config_name="convert")
 @exit_on_user_error
 def main(cfg: DictConfig) -> None:
-    converter = VoiceConverter.from_checkpoint(cfg.ckpt, cfg.device, cfg.f0_method)
+    converter = VoiceConverter.from_checkpoint(cfg.ckpt, cfg.device, cfg.f0_method, cfg.duration)
     written = convert_paths(converter, cfg.input, cfg.output, cfg.src_spk, cfg.trg_spk, cfg.watermark,
                             cfg.workers)
     print(f"wrote {len(written)} converted file(s) to {cfg.output}")

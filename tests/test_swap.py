@@ -258,6 +258,7 @@ def test_fake_video_command_makes_one_synced_mp4_with_the_converted_voice(
                f"output={out_dir / 'fake.mp4'}", f"cache_dir={cache}", "detector.upsample=0", "device=cpu"]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "audio-visual sync" in result.stdout and "flicker" in result.stdout  # the summary says how it holds up
     assert sorted(p.name for p in out_dir.iterdir()) == ["fake.mp4", "fake.mp4.provenance.json"]
     fake = out_dir / "fake.mp4"
     info = read_video_info(fake)

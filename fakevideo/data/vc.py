@@ -3,7 +3,8 @@
 A corpus is `<root>/<speaker>/<utt>.wav` (the demo corpus, VCC2018, VCTK or a user's folder). The datamodule
 extracts cached WORLD features, splits each speaker's utterances into train/test with a seed (the same
 utterance ids across speakers when the corpus is parallel, so test pairs exist for MCD), computes per-speaker
-statistics from the training split only, and serves random fixed-length MCEP crops for training.
+statistics (normalisation and rhythm) from the training split only, and serves random fixed-length MCEP crops for
+training.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from fakevideo.audio.durations import DurationStats
 from fakevideo.audio.f0 import LogF0Stats
 from fakevideo.audio.io import list_audio_files
 from fakevideo.audio.world import WorldConfig, WorldFeatures
@@ -32,16 +34,20 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SpeakerStats:
-    """Per-speaker normalisation: log-F0 Gaussian and per-dimension MCEP mean/std, from training data only."""
+    """Per-speaker normalisation: log-F0 Gaussian and per-dimension MCEP mean/std, and the speaker's rhythm
+    (`audio.durations`), from training data only. Checkpoints older than the rhythm statistics load with
+    `duration` None."""
 
     logf0: LogF0Stats
     mcep_mean: np.ndarray
     mcep_std: np.ndarray
+    duration: DurationStats | None = None
 
     @classmethod
-    def from_features(cls, feats: list[WorldFeatures]) -> SpeakerStats:
+    def from_features(cls, feats: list[WorldFeatures], frame_period_ms: float) -> SpeakerStats:
         mceps = np.concatenate([f.mcep for f in feats])
-        return cls(LogF0Stats.from_contours([f.f0 for f in feats]), mceps.mean(0), mceps.std(0) + 1e-8)
+        return cls(LogF0Stats.from_contours([f.f0 for f in feats]), mceps.mean(0), mceps.std(0) + 1e-8,
+                   DurationStats.from_features([(f.f0, f.mcep) for f in feats], frame_period_ms))
 
     def normalize(self, mcep: np.ndarray) -> np.ndarray:
         return (mcep - self.mcep_mean) / self.mcep_std
@@ -51,12 +57,14 @@ class SpeakerStats:
 
     def to_dict(self) -> dict:
         return {"logf0_mean": self.logf0.mean, "logf0_std": self.logf0.std,
-                "mcep_mean": self.mcep_mean.tolist(), "mcep_std": self.mcep_std.tolist()}
+                "mcep_mean": self.mcep_mean.tolist(), "mcep_std": self.mcep_std.tolist(),
+                **({"duration": self.duration.to_dict()} if self.duration else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> SpeakerStats:
         return cls(LogF0Stats(d["logf0_mean"], d["logf0_std"]),
-                   np.asarray(d["mcep_mean"], dtype=np.float32), np.asarray(d["mcep_std"], dtype=np.float32))
+                   np.asarray(d["mcep_mean"], dtype=np.float32), np.asarray(d["mcep_std"], dtype=np.float32),
+                   DurationStats.from_dict(d["duration"]) if "duration" in d else None)
 
 
 @dataclass
@@ -248,7 +256,8 @@ class VCDataModule(pl.LightningDataModule):
             for utt_id, (path, cache) in sorted(utts.items()):
                 utt = Utterance(speaker, utt_id, path, load_cached(path, cache, self.feature_cfg, self.min_seconds))
                 (self.test_utts if utt_id in test_ids[speaker] else self.train_utts).append(utt)
-        self.stats = {s: SpeakerStats.from_features([u.features for u in self.train_utts if u.speaker == s])
+        self.stats = {s: SpeakerStats.from_features([u.features for u in self.train_utts if u.speaker == s],
+                                                    self.feature_cfg.frame_period)
                       for s in speakers}
 
     def describe(self) -> dict:

@@ -1,5 +1,6 @@
 """Voice conversion of files with a trained checkpoint: WORLD analysis of the source, the generator on its
-normalised MCEPs, log-F0 Gaussian conversion, the source's aperiodicity, WORLD synthesis.
+normalised MCEPs, log-F0 Gaussian conversion, the source's aperiodicity, optionally the whole feature sequence
+time-scaled toward the target speaker's rhythm (`duration=global|voiced`, `audio.durations`), WORLD synthesis.
 
 A folder is converted by a pool of threads (all cores by default) sharing the one model, each file on one core:
 WORLD analysis and synthesis (pyworld), resampling (soxr), file I/O (libsndfile) and the generator (torch) all
@@ -18,8 +19,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from fakevideo.audio.durations import DURATION_MODES, segment_ratios, segments, time_scale
 from fakevideo.audio.io import list_audio_files, load_audio
-from fakevideo.audio.world import WorldConfig, analyze, synthesize
+from fakevideo.audio.world import WorldConfig, WorldFeatures, analyze, synthesize
 from fakevideo.data.features import check_usable
 from fakevideo.errors import CheckpointError, ConfigError, InputError
 from fakevideo.metrics.bursts import BURST_MARGIN_DB, find_bursts
@@ -36,19 +38,27 @@ PEAK_LIMIT = 0.99
 class VoiceConverter:
     """A trained VC model with everything conversion needs (speakers, statistics, feature settings)."""
 
-    def __init__(self, task: VoiceConversionTask, f0_method: str | None = None, checkpoint_sha256: str | None = None):
+    def __init__(self, task: VoiceConversionTask, f0_method: str | None = None, checkpoint_sha256: str | None = None,
+                 duration: str = "keep"):
         self.task = task
         cfg = task.feature_config
         stats_dim = len(task.data_info["stats"][task.speakers[0]]["mcep_mean"])
         if stats_dim != cfg.mcep_dim:
             raise CheckpointError(f"checkpoint feature config mismatch: mcep_dim={cfg.mcep_dim} but its speaker "
                                   f"statistics have {stats_dim} dimensions")
+        if duration not in DURATION_MODES:
+            raise ConfigError(f"duration={duration!r}: choose from {', '.join(DURATION_MODES)}")
+        if duration != "keep" and any(task.speaker_stats(s).duration is None for s in task.speakers):
+            raise CheckpointError(f"duration={duration}: this checkpoint holds no speaking-rhythm statistics (trained "
+                                  "before they were gathered, or on too little speech); use duration=keep or retrain")
         self.features: WorldConfig = replace(cfg, f0_method=f0_method) if f0_method else cfg
         self.checkpoint_sha256 = checkpoint_sha256
+        self.duration = duration
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str = "cpu", f0_method: str | None = None) -> VoiceConverter:
-        return cls(load_task(path, VoiceConversionTask).to(device), f0_method, checkpoint_sha256(path))
+    def from_checkpoint(cls, path: str | Path, device: str = "cpu", f0_method: str | None = None,
+                        duration: str = "keep") -> VoiceConverter:
+        return cls(load_task(path, VoiceConversionTask).to(device), f0_method, checkpoint_sha256(path), duration)
 
     @property
     def speakers(self) -> list[str]:
@@ -60,8 +70,9 @@ class VoiceConverter:
 
     def label(self, source: str, target: str, **extra) -> ProvenanceLabel:
         """The provenance label every converted file carries."""
+        timing = {} if self.duration == "keep" else {"duration": self.duration}
         return ProvenanceLabel(self.task.model_name, self.checkpoint_sha256,
-                               extra={"source_speaker": source, "target_speaker": target, **extra})
+                               extra={"source_speaker": source, "target_speaker": target, **timing, **extra})
 
     def check_speakers(self, source: str, target: str) -> None:
         for key, name in (("src_spk", source), ("trg_spk", target)):
@@ -71,15 +82,28 @@ class VoiceConverter:
 
     @torch.no_grad()
     def convert(self, audio: np.ndarray, source: str, target: str) -> np.ndarray:
-        """Audio at `sample_rate` in `source`'s voice -> the same speech in `target`'s voice (same timing)."""
+        """Audio at `sample_rate` in `source`'s voice -> the same speech in `target`'s voice: in the source's timing
+        (`duration=keep`, sample for sample as long), or time-scaled toward the target's rhythm before synthesis."""
         self.check_speakers(source, target)
         feats = analyze(audio, self.features, code_aperiodicity=False)
-        mcep, f0 = self.task.convert_features(feats.mcep, feats.f0, source, target)
-        converted = synthesize(f0, mcep, feats.ap, self.features)[: len(audio)]
+        out = self.convert_world(feats, source, target)
+        length = round(len(audio) * out.num_frames / feats.num_frames)
+        converted = synthesize(out.f0, out.mcep, out.ap, self.features)[:length]
         peak = float(np.abs(converted).max())
         if peak > PEAK_LIMIT:  # a loud converted envelope must not clip when written as PCM
             converted *= PEAK_LIMIT / peak
-        return np.pad(converted, (0, len(audio) - len(converted)))
+        return np.pad(converted, (0, length - len(converted)))
+
+    def convert_world(self, feats: WorldFeatures, source: str, target: str) -> WorldFeatures:
+        """The source's WORLD features (full aperiodicity) -> what synthesis takes: the model's MCEPs and F0 with
+        the source's aperiodicity, time-scaled toward the target's rhythm unless `duration` is keep."""
+        mcep, f0 = self.task.convert_features(feats.mcep, feats.f0, source, target)
+        if self.duration == "keep":
+            return WorldFeatures(f0, mcep, feats.ap)
+        runs = segments(feats.f0, feats.mcep, self.features.frame_period)  # the source's timing
+        ratios = segment_ratios(runs, self.duration, self.features.frame_period,
+                                self.task.speaker_stats(source).duration, self.task.speaker_stats(target).duration)
+        return WorldFeatures(*time_scale(f0, mcep, feats.ap, runs, ratios))
 
     def convert_file(self, path: Path, source: str, target: str) -> np.ndarray:
         audio, _ = load_audio(path, self.sample_rate)

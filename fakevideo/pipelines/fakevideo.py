@@ -4,8 +4,10 @@ head motion and expressions, muxed into one labelled, watermarked (and by defaul
 `python -m fakevideo.pipelines.fakevideo video=A.mp4 face=B.png vc.ckpt=VC vc.src_spk=a vc.trg_spk=b
 [ckpt.reenactment=R ckpt.completion=C ckpt.blending=B [ckpt.segmentation=S]] output=fake.mp4` (conf/fakevideo.yaml,
 which extends conf/swap.yaml; without FSGAN checkpoints the face is swapped by the training-free warp). The
-converted audio keeps the source timing and is cut or padded to the video's length, so audio and video stay in
-sync; the written file is checked to agree within one frame.
+converted audio keeps the source timing (unless `vc.duration` says otherwise) and is cut or padded to the video's
+length, so audio and video stay in sync; the written file is checked to agree within one frame. The summary ends
+with how well the result holds together: its audio-visual sync next to the input video's, and its face's flicker
+(`fakevideo.evaluation.swap.coherence`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from omegaconf import DictConfig
 from fakevideo.audio.io import load_audio
 from fakevideo.config import CONF_DIR
 from fakevideo.errors import InputError, exit_on_user_error
+from fakevideo.evaluation.swap import coherence
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import pick_device
 from fakevideo.pipelines.swap import FaceSwapper, SwapSummary, build_swapper
@@ -76,10 +79,13 @@ def make_fake_video(swapper: FaceSwapper, converter: VoiceConverter, video: str 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="fakevideo")
 @exit_on_user_error
 def main(cfg: DictConfig) -> None:
-    converter = VoiceConverter.from_checkpoint(cfg.vc.ckpt, str(pick_device(cfg.vc.device)), cfg.vc.f0_method)
-    summary = make_fake_video(build_swapper(cfg), converter, cfg.video, cfg.face, cfg.vc.src_spk, cfg.vc.trg_spk,
-                              cfg.output)
+    converter = VoiceConverter.from_checkpoint(cfg.vc.ckpt, str(pick_device(cfg.vc.device)), cfg.vc.f0_method,
+                                               cfg.vc.duration)
+    swapper = build_swapper(cfg)
+    summary = make_fake_video(swapper, converter, cfg.video, cfg.face, cfg.vc.src_spk, cfg.vc.trg_spk, cfg.output)
     print(summary)
+    if cfg.coherence:
+        print(coherence(summary.output, cfg.video, swapper.detector))
 
 
 if __name__ == "__main__":
