@@ -100,6 +100,11 @@ def measure(model: str, device: str, precision: str, steps: int, overrides: Sequ
             f"{g / 1e6:>8.2f} {d / 1e6:>8.2f}")
 
 
+def models(overrides: Sequence[str] = (), only: str = "") -> list[str]:
+    """The trained voice models of the zoo (with the search path among `overrides`) whose name contains `only`."""
+    return [model for model in zoo.trained_voice_models(overrides) if only in model]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5)
@@ -117,7 +122,7 @@ def main() -> None:
           f"threads={torch.get_num_threads()} overrides={overrides}")
     print(f"{'model':16s} {'speakers':>8s} {'batch':>5s} {'crop':>5s} {'s/iter':>9s} {'peak MiB':>10s} "
           f"{'G M par':>8s} {'D M par':>8s}")
-    for model in [m for m in zoo.trained_voice_models(args.overrides) if args.only in m]:
+    for model in models(args.overrides, args.only):
         with multiprocessing.get_context("spawn").Pool(1) as pool:  # one process per model: its own peak memory
             print(pool.apply(measure, (model, args.device, args.precision, args.steps, overrides, args.speakers)),
                   flush=True)

@@ -16,9 +16,12 @@ import torch
 from conftest import REPO, run_training
 
 from fakevideo import zoo
-from fakevideo.config import CONF_DIR
+from fakevideo.config import CONF_DIR, compose
+from fakevideo.errors import CheckpointError
 from fakevideo.provenance import read_wav_label
 from fakevideo.tasks.base import CHECKPOINT_KEY
+from fakevideo.tasks.cyclegan import CycleGANTask
+from fakevideo.training.checkpoints import load_checkpoint, load_task
 
 NAME = "throwaway_vc"
 MODULE = '''"""A throw-away one-to-one voice model: CycleGAN-VC2's 2-1-2D body with a single residual block."""
@@ -90,13 +93,12 @@ def test_the_zoo_and_the_models_sweep_list_it(own_model, tmp_path):
     assert swept == zoo.voice_models([search]) and NAME in swept
 
 
-def test_the_training_step_benchmark_measures_it(own_model, monkeypatch, capsys):
+def test_the_training_step_benchmark_measures_it(own_model, monkeypatch):
     monkeypatch.syspath_prepend(str(REPO / "bench"))
     train_step = importlib.import_module("train_step")
-    monkeypatch.setattr(sys, "argv", ["train_step.py", "--steps", "1", "--device", "cpu", "--only", NAME,
-                                      search_path(own_model), *FAST])
-    train_step.main()
-    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith(NAME)]
+    search = search_path(own_model)
+    assert NAME in train_step.models([search]) and NAME not in train_step.models()
+    row = train_step.measure(NAME, "cpu", "32-true", 1, [search, *FAST])  # what main() prints for it
     model, speakers, batch, crop, seconds, *_ = row.split()
     assert (model, speakers, batch, crop) == (NAME, "2", "1", "32") and float(seconds) > 0
 
@@ -105,16 +107,16 @@ def test_the_training_step_benchmark_measures_it(own_model, monkeypatch, capsys)
 def own_run(own_model, tmp_path_factory, demo_corpus, feature_cache) -> Path:
     run_dir = tmp_path_factory.mktemp("own_run")
     run_training(run_dir, demo_corpus, feature_cache, search_path(own_model), f"model={NAME}",
-                 f"data.speakers=[{','.join(SPEAKERS)}]", "iterations=2", "validate_every=2", "checkpoint_every=2",
-                 "evaluation.at_end=false", "data.batch_size=1")
+                 f"data.speakers=[{','.join(SPEAKERS)}]", "iterations=2", "evaluation.at_end=false",
+                 "data.batch_size=1")
     return run_dir / "checkpoints" / "last.ckpt"
 
 
-def convert(checkpoint: Path, wav: Path, out: Path, own_model: Path, *search: str) -> subprocess.CompletedProcess:
-    """convert.py as the user runs it: their module importable (PYTHONPATH), their search path given or not."""
+def convert(checkpoint: Path, wav: Path, out: Path, own_model: Path) -> subprocess.CompletedProcess:
+    """convert.py as the user runs it: their module importable (PYTHONPATH), their config folder on the search path."""
     path = os.pathsep.join(filter(None, [str(own_model), os.environ.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "convert.py", f"ckpt={checkpoint}", f"input={wav}", f"output={out}",
-                           f"src_spk={SPEAKERS[0]}", f"trg_spk={SPEAKERS[1]}", *search], cwd=REPO,
+                           f"src_spk={SPEAKERS[0]}", f"trg_spk={SPEAKERS[1]}", search_path(own_model)], cwd=REPO,
                           env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=600)
 
 
@@ -122,21 +124,22 @@ def test_it_trains_and_convert_py_converts_with_its_checkpoint(own_run, own_mode
     info = torch.load(own_run, map_location="cpu", weights_only=True)[CHECKPOINT_KEY]
     assert info["family"] == NAME and info["config"]["data"]["pairing"] is True
     wav = demo_corpus / SPEAKERS[0] / "harvard_010.wav"
-    result = convert(own_run, wav, tmp_path, own_model, search_path(own_model))
+    result = convert(own_run, wav, tmp_path, own_model)
     assert result.returncode == 0, result.stderr
     (written,) = tmp_path.glob("*.wav")
     assert read_wav_label(written).model_family == NAME
 
 
-def test_a_checkpoint_alone_adds_no_trust(own_run, own_model, demo_corpus, tmp_path):
-    wav, out = demo_corpus / SPEAKERS[0] / "harvard_010.wav", tmp_path / "out"
-    # Without the user's search path, nothing trusted names the generator (whatever the checkpoint stored of it)
-    result = convert(own_run, wav, out, own_model)
-    assert result.returncode == 2 and f"'{NAME}.TinyGenerator' is named by no model or data config" in result.stderr
-    # With it, a class the checkpoint names and no config does is refused, importable and fitting as it is
-    hostile = torch.load(own_run, map_location="cpu", weights_only=True)
+def test_a_checkpoint_alone_adds_no_trust(own_run, own_model, tmp_path):
+    stored = load_checkpoint(own_run)[CHECKPOINT_KEY]["config"]
+    assert str(own_model) in str(stored["hydra"]["searchpath"])  # the checkpoint even says where its config was
+    compose("train", [], tmp_path)  # a command without the user's search path
+    with pytest.raises(CheckpointError, match=f"'{NAME}.TinyGenerator' is named by no model or data config"):
+        load_task(own_run)
+    compose("train", [search_path(own_model)], tmp_path)  # with it, a class no config names stays refused,
+    hostile = torch.load(own_run, map_location="cpu", weights_only=True)  # importable and fitting as it is
     hostile[CHECKPOINT_KEY]["config"]["model"]["generator"]["_target_"] = f"{NAME}.Unlisted"
     torch.save(hostile, tmp_path / "unlisted.ckpt")
-    result = convert(tmp_path / "unlisted.ckpt", wav, out, own_model, search_path(own_model))
-    assert result.returncode == 2 and f"'{NAME}.Unlisted' is named by no model or data config" in result.stderr
-    assert result.stderr.strip().count("\n") == 0 and not out.exists()
+    with pytest.raises(CheckpointError, match=f"'{NAME}.Unlisted' is named by no model or data config"):
+        load_task(tmp_path / "unlisted.ckpt")
+    assert isinstance(load_task(own_run), CycleGANTask)  # the genuine one loads
