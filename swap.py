@@ -1,6 +1,7 @@
 """Swap a face onto a video with trained FSGAN checkpoints, or with the training-free warp when none are given:
 `python swap.py source=IMAGE_OR_VIDEO target=VIDEO output=OUT.mp4 [ckpt.reenactment=R ckpt.segmentation=S
-ckpt.completion=C ckpt.blending=B] [method=fsgan|warp]`."""
+ckpt.completion=C ckpt.blending=B] [method=fsgan|warp]`; `method=warp` with completion and/or blending
+checkpoints uses the warp as FSGAN's reenactment."""
 
 import hydra
 from omegaconf import DictConfig

@@ -16,7 +16,7 @@ from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.pipelines.face_models import FaceSwapModels
 from fakevideo.pipelines.fakevideo import sync_error
 from fakevideo.pipelines.swap import FaceSwapper, SwapOptions, build_swapper, crop_to_model
-from fakevideo.provenance import check_file, read_video_label
+from fakevideo.provenance import check_file, checkpoint_sha256, read_video_label
 from fakevideo.provenance.caption import caption_box
 from fakevideo.training.run import train
 from fakevideo.video.crop import transform_points
@@ -240,6 +240,25 @@ def test_missing_checkpoints_are_one_line_errors(checkpoints, tmp_path):
         FaceSwapModels.from_checkpoints({**checkpoints, "blending": None}, device="cpu")
     with pytest.raises(CheckpointError, match="a ReenactmentTask is needed here"):
         FaceSwapModels.from_checkpoints({**checkpoints, "reenactment": checkpoints["blending"]}, device="cpu")
+
+
+def test_warp_with_our_completion_and_blending_swaps_at_their_size(checkpoints, face_dirs, target_video, tmp_path):
+    """method=warp with this project's completion and blending checkpoints: the warp runs on their 64 px crops
+    and the label names both; the face changes and blank frames pass through."""
+    demo, cache = face_dirs
+    overrides = ["source=unused", "target=unused", "method=warp", f"ckpt.completion={checkpoints['completion']}",
+                 f"ckpt.blending={checkpoints['blending']}", f"cache_dir={cache}", "detector.upsample=0",
+                 "device=cpu", "batch_size=4"]
+    swapper = build_swapper(compose("swap", overrides, tmp_path))
+    assert (swapper.models.image_size, swapper.models.family) == (64, "warp+fsgan")
+    summary = swapper.swap(demo / "grace_hopper" / "still.png", target_video, tmp_path / "hybrid.mp4")
+    assert (summary.frames, summary.swapped) == (19, 16)
+    label = read_video_label(tmp_path / "hybrid.mp4")
+    assert label.model_family == "warp+fsgan" and set(label.extra["checkpoints"]) == {"completion", "blending"}
+    assert label.extra["checkpoints"]["blending"] == checkpoint_sha256(checkpoints["blending"])
+    changed = [np.abs(before.astype(float) - after).mean() for before, after in
+               zip(iter_frames(target_video), iter_frames(tmp_path / "hybrid.mp4"), strict=True)]
+    assert all(changed[i] < 2.5 for i in BLANK_FRAMES) and min(np.delete(changed, BLANK_FRAMES)) > 2.5
 
 
 # -- the full fake video -------------------------------------------------------------------------------------

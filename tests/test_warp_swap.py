@@ -1,6 +1,7 @@
 """The training-free warp swap (`method=warp`): piecewise-affine warp, colour match, Poisson blend on crops, and the
 whole swap on a short clip of a face the project never tuned on (tests/data/faces, see its README): the result
-carries the source's identity, keeps the target's frames, audio-less length, label and watermark."""
+carries the source's identity, keeps the target's frames, audio-less length, label and watermark; the warp as
+FSGAN's reenactment, followed by completion and/or blending (published v2 files at reduced width)."""
 
 import subprocess
 import sys
@@ -9,17 +10,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
 from conftest import REPO
 
 from fakevideo.config import compose
 from fakevideo.data.demo_faces import photo_clip
 from fakevideo.errors import ConfigError
+from fakevideo.pipelines.face_models import FaceSwapModels
 from fakevideo.pipelines.swap import build_swapper
 from fakevideo.pipelines.warp_model import WarpFaceModel
 from fakevideo.provenance import check_file, read_video_label
 from fakevideo.video.crop import crop_frames, crop_transform, face_box, transform_points
 from fakevideo.video.faces import DlibDetector, face_embedding
 from fakevideo.video.io import iter_frames, read_video_info
+from fakevideo.video.masks import FACE, segmentation_masks
 from fakevideo.video.warp import (
     WarpSettings,
     control_points,
@@ -141,4 +145,62 @@ def test_swap_command_with_the_warp_moves_identity_to_the_source(target_clip, tm
     assert np.mean(closer) >= 0.9, closer
     label = read_video_label(output)
     assert label.synthetic and label.model_family == "warp" and label.extra["source"] == "biden.jpg"
+    assert check_file(output).watermark.detected
+
+
+# -- the warp as FSGAN's reenactment (ckpt.completion / ckpt.blending with method=warp) -------------------------
+
+PUBLISHED = Path(__file__).parent / "data" / "fsgan_published"  # reduced-width published v2 files, 256 px crops
+
+
+def test_warp_takes_no_reenactment_checkpoint(tmp_path):
+    overrides = [*swap_overrides("s", "t", "o", tmp_path), "method=warp", f"ckpt.reenactment={PUBLISHED}/r.pth"]
+    with pytest.raises(ConfigError, match="^ckpt.reenactment: method=warp is the reenactment"):
+        build_swapper(compose("swap", overrides, tmp_path))
+
+
+def test_completion_after_the_warp_fills_the_face_region_and_poisson_still_pastes():
+    """Without a blending model the completed face is Poisson-blended; the region swapped is the target's whole
+    landmark face region (forehead included), which the warp alone does not cover, and nothing outside it moves."""
+    (source, source_points), (target, target_points) = face_crop("biden"), face_crop("obama")
+    stages = FaceSwapModels.from_checkpoints({"completion": PUBLISHED / "completion.pth"}, "cpu", required=())
+    model = WarpFaceModel(stages=stages)
+    as_tensor = lambda x: torch.from_numpy(x[None]).permute(0, 3, 1, 2).float() / 127.5 - 1  # noqa: E731
+    points = lambda x: torch.from_numpy(x[None]).float()  # noqa: E731
+    swapped, region = model.swap(as_tensor(source), torch.tensor([0]), torch.tensor([1.0]), as_tensor(target),
+                                 points(target_points), points(source_points))
+    _, warp_mask = warp_swap(source, source_points, target, target_points)
+    face = segmentation_masks(target_points, (256, 256))[FACE] > 0
+    np.testing.assert_array_equal(region[0, 0].numpy() > 0.5, face)
+    assert face.sum() > 1.2 * warp_mask.sum()  # the forehead the warp leaves to completion
+    image = ((swapped[0].permute(1, 2, 0) + 1) * 127.5).round().numpy()
+    assert np.abs(image - target)[~face].max() == 0
+    assert np.abs(image - target)[face & ~warp_mask].mean() > 5  # completed, not the target's forehead
+    assert model.family == "warp+fsgan" and set(model.checkpoints) == {"completion"}
+
+
+def test_swap_command_with_the_warp_and_fsgan_blending(target_clip, tmp_path):
+    """`method=warp ckpt.blending=FILE`: the blending generator replaces the Poisson blend inside the face; the
+    rest of each frame stays the target's, and the video is labelled and watermarked."""
+    cache = tmp_path / "c"
+    plain = build_swapper(compose("swap", swap_overrides(FACES / "biden.jpg", target_clip, "p", cache), tmp_path))
+    plain.swap(FACES / "biden.jpg", target_clip, tmp_path / "plain.mp4")
+    output = tmp_path / "blended.mp4"
+    command = [sys.executable, "swap.py", *swap_overrides(FACES / "biden.jpg", target_clip, output, cache),
+               "method=warp", f"ckpt.blending={PUBLISHED / 'blending.pth'}"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"{CLIP_FRAMES} swapped, 0 without a face" in result.stdout
+    frames = zip(iter_frames(target_clip), iter_frames(tmp_path / "plain.mp4"), iter_frames(output), strict=True)
+    for index, (target, warped, blended) in enumerate(frames):
+        points = max(DETECTOR.detect(target), key=lambda f: f.score).landmarks68
+        (x0, y0), (x1, y1) = points.min(0).astype(int), points.max(0).astype(int)
+        inner = (slice(y0 + (y1 - y0) // 4, y1 - (y1 - y0) // 4), slice(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4))
+        assert np.abs(blended[inner].astype(float) - warped[inner]).mean() > 10, index
+        margin = (x1 - x0) // 2
+        outside = np.ones(target.shape[:2], bool)
+        outside[max(y0 - margin, 0): y1 + margin, max(x0 - margin, 0): x1 + margin] = False
+        assert np.abs(blended.astype(float) - target).mean(axis=2)[outside].mean() < 3.0, index
+    label = read_video_label(output)
+    assert label.synthetic and label.model_family == "warp+fsgan" and set(label.extra["checkpoints"]) == {"blending"}
     assert check_file(output).watermark.detected

@@ -1,5 +1,7 @@
 """The four trained FSGAN generators as one batched face-swap step on crops: reenact the source views to the
-target's landmarks (weighted by pose), segment, complete the uncovered face region, blend into the target.
+target's landmarks (weighted by pose), segment, complete the uncovered face region, blend into the target. The
+stages after reenactment (`FaceSwapModels.composite`) also finish the warp method's warped faces
+(fakevideo.pipelines.warp_model), which then loads only the roles it is given.
 
 Images are (B, 3, S, S) tensors in [-1, 1] at the models' training size S; masks are (B, 1, S, S) in [0, 1].
 Each role's file is a checkpoint left by train.py or one of FSGAN's published v2 weight files (the authors'
@@ -26,6 +28,7 @@ from fakevideo.video.masks import FACE, segmentation_masks
 ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentTask, "segmentation": SegmentationTask,
                                     "completion": CompletionTask, "blending": BlendingTask}
 OPTIONAL_ROLES = ("segmentation",)
+REQUIRED_ROLES = tuple(role for role in ROLES if role not in OPTIONAL_ROLES)
 PUBLISHED_ROLES: dict[str, type[FaceTask]] = {"reenactment": ReenactmentV2Task, "segmentation": SegmentationTask,
                                               "completion": CompletionV2Task, "blending": BlendingV2Task}
 #: the crops FSGAN's published networks were trained on: 256 px, 1.2 x the face box
@@ -57,7 +60,7 @@ class FaceSwapModels:
     """Reenactment, (optional) segmentation, completion and blending generators in eval mode on one device.
 
     Without a segmentation model the face regions come from the target landmarks (the reenacted face is in
-    the target's pose, so one landmark mask serves both)."""
+    the target's pose, so one landmark mask serves both). The warp method holds a subset without reenactment."""
 
     family = "fsgan"  # provenance label's model family
     threads: int | None = None  # torch threads while swapping: torch's own
@@ -66,26 +69,28 @@ class FaceSwapModels:
         self.tasks = tasks
         self.device = device
         self.checkpoints = checkpoints or {}
-        info = tasks["reenactment"].data_info
+        first, info = next((role, task.data_info) for role, task in tasks.items())
         self.image_size: int = int(info["image_size"])
         self.crop_size: int = int(info["crop_size"])
         self.crop_scale: float = float(info["crop_scale"])
         for role, task in tasks.items():
             size = int(task.data_info["image_size"])
             if size != self.image_size:
-                raise CheckpointError(f"ckpt.{role}: trained at data.image_size={size}, but the reenactment "
+                raise CheckpointError(f"ckpt.{role}: trained at data.image_size={size}, but the {first} "
                                       f"model at {self.image_size}; train all four at one size")
         for task in tasks.values():
             task.to(device)
 
     @classmethod
-    def from_checkpoints(cls, paths: dict[str, str | Path | None], device: str = "auto") -> FaceSwapModels:
-        """Load each role's checkpoint (left by train.py, or a published v2 file); segmentation may be None."""
+    def from_checkpoints(cls, paths: dict[str, str | Path | None], device: str = "auto",
+                         required: tuple[str, ...] = REQUIRED_ROLES) -> FaceSwapModels:
+        """Load each role's checkpoint (left by train.py, or a published v2 file); the roles not `required` may be
+        None (FSGAN needs all but segmentation)."""
         tasks, hashes = {}, {}
         for role in ROLES:
             path = paths.get(role)
             if path is None:
-                if role in OPTIONAL_ROLES:
+                if role not in required:
                     continue
                 raise CheckpointError(f"ckpt.{role}: missing; give the {role} checkpoint (RUN/checkpoints/last.ckpt)")
             tasks[role] = load_role(path, role)
@@ -148,9 +153,27 @@ class FaceSwapModels:
         """
         reenacted_views = self.reenact(views, landmarks[owners])
         reenacted = torch.zeros_like(targets).index_add_(0, owners, reenacted_views * weights[:, None, None, None])
-        if "segmentation" in self.tasks:  # targets and reenactments segmented in one batch
-            target_mask, covered = self.face_masks(torch.cat([targets, reenacted]), landmarks).chunk(2)
+        return self.composite(reenacted, targets, landmarks)
+
+    @torch.no_grad()
+    def composite(self, faces: torch.Tensor, targets: torch.Tensor, landmarks: torch.Tensor,
+                  covered: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Faces already in the targets' pose (B, 3, S, S) into the target crops: the target's face region, the
+        completion of what `faces` does not cover there, the blend; a stage whose model is not loaded is skipped.
+
+        `covered` (B, 1, S, S): where `faces` holds face pixels; by default the segmentation model's face class on
+        them, else the target's landmark mask (FSGAN's reenactment). Returns the faces (blended into the targets
+        when there is a blending model) and the region they replace: the target's face region, or only its
+        covered part when nothing completes the rest."""
+        if "segmentation" in self.tasks and covered is None:  # targets and faces segmented in one batch
+            target_mask, covered = self.face_masks(torch.cat([targets, faces]), landmarks).chunk(2)
         else:
-            target_mask = covered = self.face_masks(targets, landmarks)
-        completed = self.complete(reenacted, target_mask, covered)
-        return self.blend(completed, targets, target_mask), target_mask
+            target_mask = self.face_masks(targets, landmarks)
+            covered = target_mask if covered is None else covered
+        if "completion" in self.tasks:
+            faces, region = self.complete(faces, target_mask, covered), target_mask
+        else:
+            region = target_mask * covered
+        if "blending" in self.tasks:
+            faces = self.blend(faces, targets, region)
+        return faces, region

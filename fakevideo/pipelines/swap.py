@@ -8,8 +8,8 @@ with a soft eroded mask. Frames without the target's face pass through (still wa
 file). The output carries the target's audio (or a given track), a provenance label and, by default, the
 invisible watermark; a visible caption is optional. With `finetune.iterations > 0` the reenactment generator is
 first adapted to the source by self-reenactment (`finetune`), cached per source. A swap model is either
-`FaceSwapModels` (FSGAN) or `WarpFaceModel`: both turn batches of source views and target crops into swapped crops
-and face masks.
+`FaceSwapModels` (FSGAN) or `WarpFaceModel` (the warp, optionally followed by FSGAN's segmentation, completion and
+blending stages): both turn batches of source views and target crops into swapped crops and face masks.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from fakevideo.errors import ConfigError
 from fakevideo.parallel import in_background, prefetch, torch_threads
 from fakevideo.pipelines.face_models import ROLES, FaceSwapModels
 from fakevideo.pipelines.finetune import FinetuneSettings, finetuned_state
-from fakevideo.pipelines.warp_model import WarpFaceModel
+from fakevideo.pipelines.warp_model import WARP_STAGES, WarpFaceModel
 from fakevideo.provenance import ProvenanceLabel, caption_frame, embed_frame_watermark, labelled_video
 from fakevideo.provenance.caption import DEFAULT_CAPTION
 from fakevideo.video.crop import paste_back_batch
@@ -229,6 +229,17 @@ def swap_method(cfg: DictConfig) -> str:
     return method
 
 
+def warp_model(cfg: DictConfig) -> WarpFaceModel:
+    """method=warp: the warp alone, or the warp as the reenactment followed by the FSGAN stages whose checkpoints
+    are given (ckpt.segmentation, ckpt.completion, ckpt.blending)."""
+    if cfg.ckpt.get("reenactment") is not None:
+        raise ConfigError("ckpt.reenactment: method=warp is the reenactment (the source face warped to the target's "
+                          "landmarks); drop ckpt.reenactment or use method=fsgan")
+    paths = {role: cfg.ckpt.get(role) for role in WARP_STAGES if cfg.ckpt.get(role) is not None}
+    stages = FaceSwapModels.from_checkpoints(paths, cfg.device, required=()) if paths else None
+    return WarpFaceModel(WarpSettings(**OmegaConf.to_container(cfg.warp)), device=cfg.device, stages=stages)
+
+
 def build_swapper(cfg: DictConfig) -> FaceSwapper:
     """A FaceSwapper from a swap config (`conf/swap.yaml`): method (checkpoints or warp), detector, cache, options."""
     finetune = FinetuneSettings(**OmegaConf.to_container(cfg.finetune))
@@ -237,7 +248,7 @@ def build_swapper(cfg: DictConfig) -> FaceSwapper:
     elif finetune.enabled:
         raise ConfigError("finetune.iterations: fine-tuning adapts FSGAN's reenactment model; method=warp has none")
     else:
-        models = WarpFaceModel(WarpSettings(**OmegaConf.to_container(cfg.warp)), device=cfg.device)
+        models = warp_model(cfg)
     detector_cfg = OmegaConf.to_container(cfg.detector)
     detector = make_detector(detector_cfg.pop("name"), **detector_cfg)
     options = SwapOptions(batch_size=cfg.batch_size, mask_erosion=cfg.mask.erosion, mask_blur=cfg.mask.blur,

@@ -6,7 +6,8 @@ over a Delaunay triangulation of the source's points (`cv2.Subdiv2D`; one affine
 matched to the target's face (mean and standard deviation per Lab channel inside the face), the target's mouth
 interior is kept (a closed source mouth has no teeth to show), and the result is Poisson-blended into the target
 crop (`cv2.seamlessClone`). Identity comes from the source's pixels; pose and expression from the target's
-landmarks. Images are uint8 RGB (S, S, 3) crops, landmarks (68, 2) crop pixels.
+landmarks. Images are uint8 RGB (S, S, 3) crops, landmarks (68, 2) crop pixels. When FSGAN's completion and
+blending stages follow the warp (fakevideo.pipelines.warp_model), the warped face is left unblended.
 """
 
 from __future__ import annotations
@@ -124,10 +125,22 @@ def seamless_paste(face: np.ndarray, target: np.ndarray, mask: np.ndarray, scale
     return np.where(mask[..., None], cloned, target)
 
 
+def seamless_paste_region(face: np.ndarray, target: np.ndarray, mask: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """`seamless_paste` of whole images, solved in the box around `mask` (plus the blend's boundary margin)."""
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return target.copy()
+    (x0, y0), (x1, y1) = _box(np.stack([xs, ys], axis=1), target.shape[:2], margin=_MARGIN)
+    pasted = target.copy()
+    pasted[y0:y1, x0:x1] = seamless_paste(face[y0:y1, x0:x1], target[y0:y1, x0:x1], mask[y0:y1, x0:x1], scale)
+    return pasted
+
+
 def warp_swap(source: np.ndarray, source_landmarks: np.ndarray, target: np.ndarray, target_landmarks: np.ndarray,
-              settings: WarpSettings = WarpSettings(), triangles: np.ndarray | None = None
+              settings: WarpSettings = WarpSettings(), triangles: np.ndarray | None = None, blend: bool = True
               ) -> tuple[np.ndarray, np.ndarray]:
-    """The target image with the source's face (uint8 (H, W, 3)) and the bool face mask it was blended inside.
+    """The target image with the source's face (uint8 (H, W, 3)) and the bool face mask it was blended inside;
+    with `blend` False the face is copied in unblended, for a learned blend to take over.
 
     All work happens in the box around the target face (plus a margin for the blend's boundary). `triangles`
     (from `delaunay` on the source's control points) may be passed to reuse them across frames."""
@@ -147,7 +160,8 @@ def warp_swap(source: np.ndarray, source_landmarks: np.ndarray, target: np.ndarr
         mouth = inner_mouth(target_landmarks - offset, roi.shape[:2])
         warped[mouth] = roi[mouth]
     swapped, full_mask = target.copy(), np.zeros(target.shape[:2], bool)
-    swapped[y0:y1, x0:x1] = seamless_paste(warped, roi, mask, settings.blend_scale)
+    swapped[y0:y1, x0:x1] = (seamless_paste(warped, roi, mask, settings.blend_scale) if blend
+                             else np.where(mask[..., None], warped, roi))
     full_mask[y0:y1, x0:x1] = mask
     return swapped, full_mask
 
