@@ -28,8 +28,8 @@ def features(f0: np.ndarray, silent: tuple[int, int] = (0, 0)) -> tuple[np.ndarr
     return f0, np.stack([level, frames], axis=1), np.stack([frames / len(f0)] * 3, axis=1)
 
 
-def stats(rate: float, voiced_s: float, unvoiced_s: float) -> DurationStats:
-    return DurationStats(rate, np.log(voiced_s), 0.3, np.log(unvoiced_s), 0.3)
+def stats(speech_s: float, voiced_s: float, unvoiced_s: float) -> DurationStats:
+    return DurationStats(np.log(speech_s), np.log(voiced_s), 0.3, np.log(unvoiced_s), 0.3)
 
 
 def test_segments_are_voiced_and_unvoiced_runs_inside_the_speech():
@@ -44,10 +44,11 @@ def test_statistics_of_a_speaker():
     utterances = [features(contour([10, 20, 10, 20, 30]), silent=(10, 30)),
                   features(contour([5, 20, 10, 20]), silent=(5, 0))]
     measured = DurationStats.from_features([(f0, mcep) for f0, mcep, _ in utterances], PERIOD_MS)
-    assert measured.rate == pytest.approx(4 / (2 * 0.25))  # 4 voiced runs in 2 x 50 speech frames of 5 ms
+    assert measured.speech_log_mean == pytest.approx(np.log(0.25))  # both: 50 speech frames of 5 ms
     assert measured.voiced_log_mean == pytest.approx(np.log(0.1))  # every voiced run lasts 20 frames
     assert measured.unvoiced_log_mean == pytest.approx(np.log(0.05))  # pauses inside speech only: 10 frames
     assert DurationStats.from_dict(measured.to_dict()) == measured
+    assert DurationStats.from_dict({"rate": 3.0}) is None  # another version's statistics: none to use
     steady = features(contour([0, 80]))  # a held tone: no rhythm to describe
     assert DurationStats.from_features([steady[:2]] * 5, PERIOD_MS) is None
 
@@ -65,7 +66,7 @@ def test_time_scaling_by_a_known_ratio_changes_frame_counts_and_keeps_voicing():
 def test_keep_leaves_the_features_unchanged():
     f0, mcep, ap = features(contour([20, 40, 10, 30, 20]))
     runs = segments(f0, mcep, PERIOD_MS)
-    ratios = segment_ratios(runs, "keep", PERIOD_MS, stats(4, 0.2, 0.05), stats(8, 0.1, 0.03))
+    ratios = segment_ratios(runs, "keep", PERIOD_MS, stats(2.0, 0.2, 0.05), stats(1.0, 0.1, 0.03))
     for before, after in zip((f0, mcep, ap), time_scale(f0, mcep, ap, runs, ratios), strict=True):
         np.testing.assert_array_equal(before, after)
 
@@ -74,12 +75,22 @@ def test_keep_leaves_the_features_unchanged():
 def test_a_faster_target_speaker_shortens_the_speech(mode):
     f0, mcep, ap = features(contour([20, 40, 10, 30, 10, 40, 20]), silent=(15, 15))
     runs = segments(f0, mcep, PERIOD_MS)
-    slow, fast = stats(4.0, 0.2, 0.05), stats(6.0, 0.13, 0.035)
+    slow, fast = stats(2.0, 0.2, 0.05), stats(1.4, 0.13, 0.035)
     ratios = segment_ratios(runs, mode, PERIOD_MS, slow, fast)
     speech = np.array([run.speech for run in runs])
     assert (ratios < 1).all() if mode == "global" else (ratios[speech] < 1).all() and (ratios[~speech] == 1).all()
     assert len(time_scale(f0, mcep, ap, runs, ratios)[0]) < len(f0)
     assert len(time_scale(f0, mcep, ap, runs, segment_ratios(runs, mode, PERIOD_MS, fast, slow))[0]) > len(f0)
+
+
+def test_voiced_shares_out_the_global_change_between_voiced_and_unvoiced_segments():
+    f0, mcep, ap = features(contour([20, 40, 10, 30, 10, 40, 20]), silent=(15, 15))
+    runs = segments(f0, mcep, PERIOD_MS)
+    same_pace_longer_pauses = stats(2.0, 0.15, 0.1)
+    ratios = segment_ratios(runs, "voiced", PERIOD_MS, stats(2.0, 0.2, 0.05), same_pace_longer_pauses)
+    voiced = np.array([run.voiced for run in runs])
+    assert (ratios[voiced] < 1).all() and (ratios[~voiced & [run.speech for run in runs]] > 1).all()
+    assert len(time_scale(f0, mcep, ap, runs, ratios)[0]) == pytest.approx(len(f0), abs=1)
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +110,7 @@ def edited(checkpoint, tmp_path, edit):
 def test_converter_moves_the_timing_toward_a_faster_target(checkpoint, demo_corpus, tmp_path):
     def faster_target(all_stats):
         target = all_stats["us2_m"]["duration"]
-        target["rate"] *= 1.5
-        for key in ("voiced_log_mean", "unvoiced_log_mean"):
+        for key in ("speech_log_mean", "voiced_log_mean", "unvoiced_log_mean"):
             target[key] -= math.log(1.5)  # a float: checkpoints hold plain data only
 
     path = edited(checkpoint, tmp_path, faster_target)

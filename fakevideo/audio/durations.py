@@ -1,16 +1,23 @@
-"""Speaking rhythm: per-speaker statistics of voiced and unvoiced segment lengths, and the time-scaling of a WORLD
-feature sequence toward another speaker's rhythm (`convert.py duration=global|voiced`).
+"""Speaking rhythm: per-speaker statistics of speech duration and of voiced and unvoiced segment lengths, and the
+time-scaling of a WORLD feature sequence toward another speaker's rhythm (`convert.py duration=global|voiced`).
 
 Speech is the span from the first to the last frame within the speech floor of the utterance's loud level (c0,
-`metrics.levels`): the silence a recording or a synthesiser leaves around a sentence is no rhythm. Inside it,
-segments are runs of voiced (F0 > 0) or unvoiced frames, where unvoiced gaps shorter than MERGE_GAP_MS count as
-voiced: F0 trackers drop a frame or a few inside voiced speech, and such gaps are neither consonants nor pauses. A
-speaker's rate is voiced segments (a syllable or a few each) per second of speech; segment lengths are summarised as
-log-normal (mean and standard deviation of log seconds), voiced and unvoiced apart. `global` stretches the whole
-utterance by the ratio of the two speakers' rates; `voiced` maps each segment's log length from the source's
-distribution of its kind to the target's, as log-F0 is mapped, and leaves the silence around the speech as it is.
-Each segment is resampled on its own: F0 takes the nearest frame's value (voiced frames stay voiced, unvoiced F0
-stays 0), MCEPs and aperiodicity are interpolated linearly.
+`metrics.levels`): the silence a recording or a synthesiser leaves around a sentence is no rhythm. A speaker's rate
+is the mean log duration of that span over their utterances: seconds per sentence, which compares speakers when
+their sentences are comparable (a parallel corpus such as the demo's or VCC2018's, or many sentences of similar
+text). Measures that need no comparable text, such as voiced segments per second, were tried and rejected: F0
+trackers voice the same speech differently for different voices (harvest found 1.8 and 2.2 voiced segments per
+second in two demo voices whose every sentence lasts the same), so they measure the voice, not its rhythm.
+Inside speech, segments are runs of voiced (F0 > 0) or unvoiced frames (unvoiced gaps shorter than MERGE_GAP_MS
+count as voiced: tracker dropouts, neither consonants nor pauses), summarised as log-normal lengths, voiced and
+unvoiced apart.
+
+`global` stretches the whole utterance by the ratio of the two speakers' speech durations. `voiced` maps each
+segment's log length from the source's distribution of its kind to the target's, as log-F0 is mapped, then scales
+all of them together so the speech as a whole changes as `global` would: the segment statistics decide how the
+time is shared between voiced and unvoiced stretches, the sentence statistics how much there is; the silence
+around the speech stays as it is. Each segment is resampled on its own: F0 takes the nearest frame's value (voiced
+frames stay voiced, unvoiced F0 stays 0), MCEPs and aperiodicity are interpolated linearly.
 """
 
 from __future__ import annotations
@@ -25,8 +32,7 @@ DURATION_MODES = ("keep", "global", "voiced")
 #: no segment is squeezed below half or stretched beyond twice its length: WORLD frames repeated or dropped
 #: further than that no longer sound like speech
 RATIO_LIMITS = (0.5, 2.0)
-#: shorter unvoiced gaps inside speech are voicing dropouts of the F0 tracker (measured on the demo corpus: with
-#: them merged, the rate ratio of two voices reading the same sentences matches their duration ratio within 10 %)
+#: shorter unvoiced gaps inside speech are voicing dropouts of the F0 tracker
 MERGE_GAP_MS = 30.0
 
 
@@ -71,10 +77,10 @@ def _log_normal(seconds: list[float]) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class DurationStats:
-    """A speaker's rhythm: voiced segments per second of speech, and log-normal lengths (log seconds) of voiced
-    and unvoiced segments inside speech."""
+    """A speaker's rhythm: mean log seconds of speech per utterance, and log-normal lengths (log seconds) of the
+    voiced and unvoiced segments inside speech."""
 
-    rate: float
+    speech_log_mean: float
     voiced_log_mean: float
     voiced_log_std: float
     unvoiced_log_mean: float
@@ -86,29 +92,36 @@ class DurationStats:
         """From the (F0, MCEPs) of each of a speaker's utterances; None when they hold too few voiced and unvoiced
         segments to describe (e.g. steady tones)."""
         hop = frame_period_ms / 1000
-        speech = [run for f0, mcep in utterances for run in segments(f0, mcep, frame_period_ms) if run.speech]
-        voiced = [run.length * hop for run in speech if run.voiced]
-        unvoiced = [run.length * hop for run in speech if not run.voiced]
+        speech = [[run for run in segments(f0, mcep, frame_period_ms) if run.speech] for f0, mcep in utterances]
+        voiced = [run.length * hop for runs in speech for run in runs if run.voiced]
+        unvoiced = [run.length * hop for runs in speech for run in runs if not run.voiced]
         if len(voiced) < 2 or len(unvoiced) < 2:
             return None
-        return cls(len(voiced) / sum(run.length * hop for run in speech), *_log_normal(voiced), *_log_normal(unvoiced))
+        sentences = [sum(run.length for run in runs) * hop for runs in speech]
+        return cls(float(np.mean(np.log(sentences))), *_log_normal(voiced), *_log_normal(unvoiced))
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> DurationStats:
+    def from_dict(cls, d: dict) -> DurationStats | None:
+        """The stored statistics; None when they are not these (another version's), as when there are none."""
+        if set(d) != set(cls.__dataclass_fields__):
+            return None
         return cls(**{key: float(value) for key, value in d.items()})
 
 
 def segment_ratios(runs: list[Segment], mode: str, frame_period_ms: float, source: DurationStats,
                    target: DurationStats) -> np.ndarray:
     """How much each run is stretched (> 1) or squeezed (< 1) to move `source`'s rhythm toward `target`'s."""
+    overall = float(np.clip(np.exp(target.speech_log_mean - source.speech_log_mean), *RATIO_LIMITS))
     if mode == "keep":
         return np.ones(len(runs))
     if mode == "global":
-        return np.full(len(runs), np.clip(source.rate / target.rate, *RATIO_LIMITS))
+        return np.full(len(runs), overall)
     assert mode == "voiced", mode
+    speech = np.array([run.speech for run in runs])
+    lengths = np.array([run.length for run in runs], dtype=np.float64)
     ratios = np.ones(len(runs))
     for i, run in enumerate(runs):
         if run.speech:
@@ -117,6 +130,8 @@ def segment_ratios(runs: list[Segment], mode: str, frame_period_ms: float, sourc
                                             for stats in (source, target) for field in ("mean", "std"))
             log_length = np.log(run.length * frame_period_ms / 1000)
             ratios[i] = np.exp(mean_t + (log_length - mean_s) * std_t / std_s - log_length)
+    # The speech as a whole changes by `overall`; the segment mapping only shares that time out.
+    ratios[speech] *= overall * lengths[speech].sum() / (lengths[speech] * ratios[speech]).sum()
     return np.clip(ratios, *RATIO_LIMITS)
 
 
