@@ -1,6 +1,6 @@
 """Face-swap quality of the training-free warp baseline on identities the project never tuned on.
 
-python bench/face_quality.py [--frames 50] [--pairs biden:obama obama:biden ...]
+python bench/face_quality.py [--frames 50] [--pairs biden:obama obama:biden ...] [--completion FILE] [--blending FILE]
 
 For each source:target pair of photos in tests/data/faces, the target photo becomes a moving clip (the demo
 clips' motion, 256 px) and the source photo is swapped onto it with `method=warp` at 256 px crops. Per pair:
@@ -11,8 +11,10 @@ of the frame; the watermark and H.264 take a little), the flicker score of `pyth
 (mean frame-to-frame change inside the target's face minus the target's own), and frames/s of the swap with
 preprocessing cached (decode, warp, blend, paste back, watermark, encode, label) and of the whole first run (with
 face detection), with the process's CPU seconds per frame of the cached run (all threads; what a busy machine does
-not change much). A "no swap" row scores the target clip itself. The faces are over 80 px, so dlib's HOG
-detector runs without upsampling.
+not change much). A "no swap" row scores the target clip itself. Given FSGAN completion and/or blending checkpoints
+(train.py's or the published v2 files), a "warp+fsgan" row per pair scores the warp followed by those stages
+(`swap.py method=warp ckpt.completion=... ckpt.blending=...`), on the crops they were trained at. The faces are
+over 80 px, so dlib's HOG detector runs without upsampling.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ def score(name: str, video: Path, target: Path, target_track: FaceTrack, source_
                *speed)
 
 
+def swaps(completion: str | None, blending: str | None) -> dict[str, list[str]]:
+    """The swaps to score and their swap.py overrides: the warp, and the warp followed by the FSGAN stages given."""
+    stages = [f"ckpt.{role}={path}" for role, path in (("completion", completion), ("blending", blending)) if path]
+    return {"warp": [], **({"warp+fsgan": stages} if stages else {})}
+
+
 def photo_embedding(name: str, detector: DlibDetector) -> np.ndarray:
     """dlib embedding of a held-out photo's face (as a one-frame video, so the same code path reads it)."""
     return face_track(FACES / f"{name}.jpg", detector).embeddings[0]
@@ -92,6 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=50)
     parser.add_argument("--pairs", nargs="+", default=PAIRS, help="source:target photo names in tests/data/faces")
+    parser.add_argument("--completion", help="FSGAN completion checkpoint: adds a warp+fsgan row per pair")
+    parser.add_argument("--blending", help="FSGAN blending checkpoint: adds a warp+fsgan row per pair")
     args = parser.parse_args()
     detector = DlibDetector(upsample=0)
     rows = []
@@ -100,19 +110,21 @@ def main() -> None:
         for pair in args.pairs:
             source, target = pair.split(":")
             clip = photo_clip(next(iter_frames(FACES / f"{target}.jpg")), scratch / f"{target}.mp4", args.frames)
-            output = scratch / f"{source}_on_{target}.mp4"
-            cfg = compose("swap", [f"source={FACES / f'{source}.jpg'}", f"target={clip}", f"output={output}",
-                                   f"cache_dir={scratch / 'cache' / pair}", "method=warp", "device=cpu",
-                                   "detector.upsample=0"], scratch)
-            swapper = build_swapper(cfg)
-            first = swapper.swap(cfg.source, clip, output)
-            start, cpu = time.perf_counter(), time.process_time()
-            cached = swapper.swap(cfg.source, clip, output)
-            speed = (cached.frames / (time.perf_counter() - start), first.frames / first.seconds,
-                     1000 * (time.process_time() - cpu) / cached.frames)
             embeddings = [photo_embedding(name, detector) for name in (source, target)]
             target_track = face_track(clip, detector)
-            rows.append(score(f"warp {source} -> {target}", output, clip, target_track, *embeddings, detector, speed))
+            for method, overrides in swaps(args.completion, args.blending).items():
+                output = scratch / f"{source}_on_{target}_{method}.mp4"
+                cfg = compose("swap", [f"source={FACES / f'{source}.jpg'}", f"target={clip}", f"output={output}",
+                                       f"cache_dir={scratch / 'cache' / pair / method}", "method=warp", "device=cpu",
+                                       "detector.upsample=0", *overrides], scratch)
+                swapper = build_swapper(cfg)
+                first = swapper.swap(cfg.source, clip, output)
+                start, cpu = time.perf_counter(), time.process_time()
+                cached = swapper.swap(cfg.source, clip, output)
+                speed = (cached.frames / (time.perf_counter() - start), first.frames / first.seconds,
+                         1000 * (time.process_time() - cpu) / cached.frames)
+                rows.append(score(f"{method} {source} -> {target}", output, clip, target_track, *embeddings, detector,
+                                  speed))
             rows.append(score(f"no swap ({target})", clip, clip, target_track, *embeddings, detector,
                               (float("nan"),) * 3))
     load = os.getloadavg()[0]
