@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import FACE_DETECTOR, REPO
+from conftest import FACE_DETECTOR, REPO, face_overrides
 
 from fakevideo.config import compose
 from fakevideo.data.faces import FaceDataModule
@@ -30,15 +30,6 @@ NO_PERCEPTUAL = ("model.loss.perceptual=0", "model.perceptual=null")
 @pytest.fixture(scope="module", autouse=True)
 def _single_thread(one_thread):
     """Every test here runs tiny networks."""
-
-
-def face_overrides(face_dirs, model, *extra):
-    demo, cache = face_dirs
-    return [f"model={model}", "data=faces", f"data.demo_dir={demo}", f"data.cache_dir={cache}",
-            "data.detector.upsample=0", "data.image_size=64", "width=8", "++model.generator.depth=3",
-            "++model.generator.bottleneck_blocks=1", "++model.generator.local_blocks=1", "logger=csv",
-            "trainer=cpu", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
-            "trainer.log_every_n_steps=1", "trainer.num_sanity_val_steps=0", "model.optimizer_g.lr=2e-3", *extra]
 
 
 def run_faces(run_dir, face_dirs, model, *extra):

@@ -2,33 +2,36 @@
 subclass of one face task (`FaceTask`) combined with the shared GAN loop or the supervised one.
 
 Every recipe says how a batch of face pairs becomes its generator input and its reference (`prepare`), which
-reconstruction terms it minimises, and which panels its validation sample grid shows. The three image recipes
-are adversarial (multi-scale PatchGAN, LSGAN); segmentation is a `SupervisedTask`: one optimiser, so one
-generator iteration is one Lightning step.
+reconstruction terms it minimises, and which panels its validation sample grid shows (with the landmarks where
+the recipe has them, drawn as the data overview draws them). The three image recipes are adversarial (multi-scale
+PatchGAN, LSGAN); segmentation is a `SupervisedTask`: one optimiser, so one generator iteration is one Lightning
+step.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
 import torch
 import torch.nn.functional as F
 from kornia.geometry.transform import warp_affine
+from matplotlib.figure import Figure
 from torch import nn
 
+from fakevideo.data.plots import face_grid_figure
 from fakevideo.errors import ConfigError
 from fakevideo.losses.adversarial import check_adversarial, discriminator_loss, generator_loss
 from fakevideo.losses.blending import gradient_domain_loss
 from fakevideo.losses.perceptual import PerceptualLoss
 from fakevideo.tasks.base import GANTask, SupervisedTask, TrainingTask
 from fakevideo.tasks.init_from import StartsFromWeights
-from fakevideo.tasks.media import log_image
+from fakevideo.tasks.media import log_figure
 from fakevideo.video.heatmaps import landmark_heatmaps
 from fakevideo.video.masks import FACE
 
 Prepared = dict[str, torch.Tensor]
+#: a sample-grid column: (B, 3, H, W) images in [-1, 1] and their (B, 68, 2) landmarks in pixels, or None
+Panel = tuple[torch.Tensor, torch.Tensor | None]
 # Face, hair, background colours of segmentation panels, in [-1, 1].
 CLASS_COLOURS = torch.tensor([[1.0, 0.6, -0.2], [-0.4, -0.6, 1.0], [-1.0, -1.0, -1.0]])
 
@@ -38,12 +41,6 @@ def fit_affine(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     ones = torch.ones_like(source[..., :1])
     solution = torch.linalg.lstsq(torch.cat([source, ones], -1), target).solution  # (B, 3, 2)
     return solution.transpose(1, 2)
-
-
-def to_uint8_grid(rows: list[list[torch.Tensor]]) -> np.ndarray:
-    """Panels (3, H, W) in [-1, 1], one list per sample, tiled into an (H*rows, W*cols, 3) uint8 image."""
-    grid = torch.cat([torch.cat(row, dim=2) for row in rows], dim=1)
-    return ((grid.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
 
 
 def gray(x: torch.Tensor) -> torch.Tensor:
@@ -81,8 +78,8 @@ class FaceTask(StartsFromWeights, TrainingTask):
         """Named, weighted non-adversarial loss terms."""
         raise NotImplementedError
 
-    def panels(self, output: torch.Tensor, prepared: Prepared) -> list[torch.Tensor]:
-        """(B, 3, H, W) panels in [-1, 1] for the sample grid, left to right."""
+    def panels(self, output: torch.Tensor, prepared: Prepared, batch: dict) -> dict[str, Panel]:
+        """The sample grid's columns, left to right, by title (`batch`: the validation batch `prepared` came from)."""
         raise NotImplementedError
 
     def validation_metrics(self, output: torch.Tensor, prepared: Prepared) -> dict[str, torch.Tensor]:
@@ -101,17 +98,24 @@ class FaceTask(StartsFromWeights, TrainingTask):
         self.log_dict({f"val/{name}": value for name, value in metrics.items()}, on_epoch=True,
                       batch_size=output.shape[0])
         if index == 0 and self.trainer.is_global_zero and not self.trainer.sanity_checking:
-            self.write_samples(output, prepared)
+            self.write_samples(output, prepared, batch)
 
-    def write_samples(self, output: torch.Tensor, prepared: Prepared) -> Path:
-        """`<run_dir>/samples/iter_XXXXXXX/<model>.png`: one row per sample, one column per panel; logged too."""
-        panels = self.panels(output, prepared)
-        grid = to_uint8_grid([[panel[i] for panel in panels] for i in range(output.shape[0])])
+    def sample_figure(self, output: torch.Tensor, prepared: Prepared, batch: dict) -> Figure:
+        """One row per sample, one column per panel, landmarks drawn where the recipe gives them."""
+        panels = self.panels(output, prepared, batch)
+        rows = [[(((images[i].float().clamp(-1, 1) + 1) / 2).cpu().numpy(),
+                  None if landmarks is None else landmarks[i].float().cpu().numpy(), None)
+                 for images, landmarks in panels.values()] for i in range(output.shape[0])]
+        return face_grid_figure(rows, list(panels))
+
+    def write_samples(self, output: torch.Tensor, prepared: Prepared, batch: dict) -> Path:
+        """`<run_dir>/samples/iter_XXXXXXX/<model>.png` (`sample_figure`); logged to the dashboards too."""
+        figure = self.sample_figure(output, prepared, batch)
         folder = Path(self.trainer.default_root_dir) / "samples" / f"iter_{self.iteration:07d}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.model_name}.png"
-        cv2.imwrite(str(path), grid[..., ::-1])
-        log_image(self.loggers, f"val/{self.model_name}", grid, self.global_step)
+        figure.savefig(path, dpi=100)
+        log_figure(self.loggers, f"val/{self.model_name}", figure, self.global_step)
         return path
 
 
@@ -183,9 +187,10 @@ class ReenactmentTask(AdversarialFaceTask):
     def reconstruction_terms(self, output, prepared):
         return self.image_terms(output, prepared["real"])
 
-    def panels(self, output, prepared):
-        pose = prepared["heatmaps"].amax(dim=1, keepdim=True)
-        return [prepared["source"], gray(pose), output, prepared["real"]]
+    def panels(self, output, prepared, batch):
+        pose, landmarks = prepared["heatmaps"].amax(dim=1, keepdim=True), batch["target_landmarks"]
+        return {"source": (prepared["source"], batch["source_landmarks"]), "driving": (gray(pose), landmarks),
+                "output": (output, landmarks), "target": (prepared["real"], landmarks)}
 
 
 class CompletionTask(AdversarialFaceTask):
@@ -220,8 +225,9 @@ class CompletionTask(AdversarialFaceTask):
     def reconstruction_terms(self, output, prepared):
         return self.image_terms(output, prepared["real"])
 
-    def panels(self, output, prepared):
-        return [prepared["input"][:, :3], output, prepared["real"]]
+    def panels(self, output, prepared, batch):
+        return {"with holes": (prepared["input"][:, :3], None), "output": (output, None),
+                "target": (prepared["real"], None)}
 
 
 class BlendingTask(AdversarialFaceTask):
@@ -254,8 +260,9 @@ class BlendingTask(AdversarialFaceTask):
         terms["poisson"] = self.loss["poisson"] * gradient_domain_loss(output, transferred, target, mask)
         return terms
 
-    def panels(self, output, prepared):
-        return [prepared["input"][:, :3], prepared["real"], output]
+    def panels(self, output, prepared, batch):
+        return {"transferred": (prepared["input"][:, :3], None), "target": (prepared["real"], None),
+                "output": (output, None)}
 
 
 class SegmentationTask(FaceTask, SupervisedTask):
@@ -278,7 +285,8 @@ class SegmentationTask(FaceTask, SupervisedTask):
         accuracy = (output.argmax(1) == prepared["labels"]).float().mean()
         return {**self.reconstruction_terms(output, prepared), "accuracy": accuracy}
 
-    def panels(self, output, prepared):
+    def panels(self, output, prepared, batch):
         colours = CLASS_COLOURS.to(output.device)
         paint = lambda labels: colours[labels].permute(0, 3, 1, 2)  # noqa: E731
-        return [prepared["input"], paint(output.argmax(1)), paint(prepared["labels"])]
+        return {"input": (prepared["input"], None), "output": (paint(output.argmax(1)), None),
+                "target": (paint(prepared["labels"]), None)}
