@@ -27,6 +27,14 @@ def comparison(evaluation: dict, reference: str) -> str:
     return f"; model MCD {mcd['difference']:+.2f} ± {mcd['ci95']:.2f} dB against it: {mcd['verdict']}"
 
 
+def result_lines(evaluation: dict) -> list[str]:
+    """The test split's headline, then each reference's (unconverted source, mean/variance baseline) with the
+    model's paired comparison to it."""
+    lines = [f"test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}"]
+    return lines + [f"{name}: {headline(overall)}{comparison(evaluation, name)}"
+                    for name, overall in (evaluation.get("references") or {}).items()]
+
+
 def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: dict | None) -> str:
     """The closing block: run folder, checkpoints (with the best one's metric), the test split's headline next to
     each reference's (unconverted source, mean/variance baseline) and where the details are."""
@@ -37,8 +45,6 @@ def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: 
     if evaluation is not None:
         if evaluation.get("evaluated"):
             lines.append(f"  evaluated: {evaluation['evaluated']}")
-        lines.append(f"  test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}")
-        for name, overall in (evaluation.get("references") or {}).items():
-            lines.append(f"  {name}: {headline(overall)}{comparison(evaluation, name)}")
+        lines += [f"  {line}" for line in result_lines(evaluation)]
         lines.append(f"  details: {run_dir / 'eval'}")
     return "\n".join(lines)
