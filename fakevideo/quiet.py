@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import warnings
+from pathlib import Path
+
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 #: warnings.warn messages (regular expressions matched at the start of the message) and why each is harmless
 KNOWN_WARNINGS = (
@@ -37,8 +40,17 @@ class _DropMessages(logging.Filter):
         return not str(record.msg).startswith(self.prefixes)
 
 
+def _format_warning(message, category, filename, lineno, line=None, *, _default=warnings.formatwarning) -> str:
+    """Our warnings as one line, `warning: <message> (<file>:<line>)`: Python's default format repeats the source
+    line that raised it (`rank_zero_warn(closeness_warning(...`), which tells a user nothing. Others' keep theirs."""
+    if str(filename).startswith(PACKAGE_DIR):
+        return f"warning: {message} ({Path(filename).name}:{lineno})\n"
+    return _default(message, category, filename, lineno, line)
+
+
 def silence_known_noise() -> None:
-    """Install the filters (idempotent)."""
+    """Install the filters and the one-line format of our own warnings (idempotent)."""
+    warnings.formatwarning = _format_warning
     for message in KNOWN_WARNINGS:
         warnings.filterwarnings("ignore", message=message)
     for name, prefixes in KNOWN_LOG_MESSAGES.items():

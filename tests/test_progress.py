@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from fakevideo.quiet import silence_known_noise
+from fakevideo.tasks import vc
 from fakevideo.training.progress import IterationProgress, format_duration
 from fakevideo.training.summary import run_summary
 
@@ -81,3 +82,12 @@ def test_lightning_advertisement_is_dropped_but_its_information_kept(caplog):
         logger.info("💡 Tip: For seamless cloud logging ... try installing [litlogger]")
         logger.info("GPU available: False, used: False")
     assert [r.getMessage() for r in caplog.records] == ["GPU available: False, used: False"]
+
+
+def test_our_warnings_print_as_one_line_and_others_keep_their_format():
+    silence_known_noise()
+    ours = warnings.formatwarning("converted speech stays closer to the source", UserWarning,
+                                  str(Path(vc.__file__)), 150, "    rank_zero_warn(closeness_warning(...))")
+    assert ours == "warning: converted speech stays closer to the source (vc.py:150)\n"
+    theirs = warnings.formatwarning("deprecated", FutureWarning, "/site-packages/lib/x.py", 3, "call()")
+    assert theirs.startswith("/site-packages/lib/x.py:3: FutureWarning: deprecated") and "call()" in theirs
