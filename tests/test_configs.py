@@ -130,7 +130,7 @@ def test_model_configs_hold_model_settings_only():
     (["model=baseline_meanvar"], False), (["experiment=seed_a_cyclegan_vc"], True),
     (["model=fsgan_blending", "data=faces"], "cross_identity"),
     (["model=fsgan_completion", "data=faces"], "same_video"),
-    (["model=stargan_vc", "data.pairing=true"], True),  # an explicit setting wins (and the task checks it)
+    (["model=stargan_vc", "data.pairing=true"], True),  # an explicit setting wins (a needing task checks it)
 ])
 def test_the_data_config_takes_what_the_task_needs(tmp_path, overrides, pairing):
     assert compose("train", overrides, tmp_path).data.pairing == pairing
