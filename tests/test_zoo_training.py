@@ -164,6 +164,9 @@ def test_cyclegan_task_needs_two_speakers_and_network_factories(tmp_path, demo_c
     _, datamodule, task = built_task("cyclegan_vc", tmp_path, demo_corpus, feature_cache)
     with pytest.raises(ConfigError, match="exactly 2 speakers"):
         task.attach_data({**datamodule.describe(), "speakers": ["a", "b", "c"]}, {})
+    assert datamodule.describe()["pairing"] is True  # taken from the task's data_needs
+    with pytest.raises(ConfigError, match="data.pairing=False: cyclegan_vc trains on data.pairing=True"):
+        task.attach_data({**datamodule.describe(), "pairing": False}, {"model_name": "cyclegan_vc"})
     with pytest.raises(ConfigError, match="_partial_"):
         CycleGANTask(nn.Conv1d(36, 36, 1), task.discriminator_a, optimizer_g=None, optimizer_d=None, iterations=1)
     with pytest.raises(ConfigError, match="A -> B or B -> A"):

@@ -262,7 +262,7 @@ class VCDataModule(pl.LightningDataModule):
 
     def describe(self) -> dict:
         """Resolved facts for the config (num_speakers, speakers) and for checkpoints: conversion needs no corpus."""
-        return {"speakers": self.speakers, "num_speakers": len(self.speakers),
+        return {"speakers": self.speakers, "num_speakers": len(self.speakers), "pairing": self.pairing,
                 "features": self.feature_cfg.as_dict(), "parallel": self.parallel,
                 "stats": {s: st.to_dict() for s, st in self.stats.items()},
                 "test_ids": sorted({u.utt_id for u in self.test_utts})}
