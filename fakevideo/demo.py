@@ -3,11 +3,11 @@
 Synthesises the demo corpus, extracts WORLD features, trains a small voice model through the same trainer as
 every model (CycleGAN-VC2 between the first two demo speakers: the model that beat the mean/variance baseline
 soonest on held-out speakers) and converts the held-out sentences of one speaker into another's voice with the
-checkpoint that validated best. Then the fake video: a
-talking clip (the astronaut photo moving and speaking a held-out sentence of the source speaker, its mouth opening
-with the speech's level) gets the target speaker's voice and Grace Hopper's face (the training-free warp swap),
-labelled, watermarked and captioned, and its provenance is checked as `python -m fakevideo.provenance check` does.
-Prints where it all is.
+checkpoint that validated best. Then the fake video: a talking clip (the astronaut photo moving and speaking a
+held-out sentence of the source speaker, its mouth opening with the speech's level) gets the target speaker's voice
+and Grace Hopper's face (the training-free warp swap), labelled, watermarked and captioned; its audio-visual sync
+and flicker are measured and its provenance is checked as `python -m fakevideo.provenance check` does. Prints where
+it all is.
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from fakevideo.config import compose
 from fakevideo.data.demo_faces import IDENTITIES, photo_file
 from fakevideo.data.talking_face import talking_clip
 from fakevideo.errors import exit_on_user_error
+from fakevideo.evaluation.swap import coherence
 from fakevideo.pipelines.convert import VoiceConverter, convert_paths
 from fakevideo.pipelines.fakevideo import make_fake_video
 from fakevideo.pipelines.swap import SwapSummary, build_swapper
 from fakevideo.provenance.__main__ import main as provenance_main
 from fakevideo.training.run import train
 from fakevideo.training.summary import result_lines
+from fakevideo.video.faces import make_detector
 
 TALKING_FACE, SWAPPED_FACE = "astronaut", "grace_hopper"
 # The voice recipe of the demo: the model that beat the mean/variance baseline on held-out speakers within minutes
@@ -107,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  talking clip       {clip}  ({TALKING_FACE}'s photo speaking {test_ids[0]} as {source})")
     print(f"  FAKE VIDEO         {fake.output}  ({source}'s speech in {target}'s voice, {SWAPPED_FACE}'s face; "
           f"{fake.frames} frames, labelled, watermarked, captioned; label also in {fake.output}.provenance.json)")
+    print(f"  how it holds up    {coherence(fake.output, clip, make_detector('dlib', upsample=0))}")
     print(f"\n$ python -m fakevideo.provenance check {fake.output}")
     provenance_main(["check", str(fake.output)])
 
