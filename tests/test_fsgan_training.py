@@ -128,7 +128,7 @@ def test_recipe_and_data_pairing_must_agree(tmp_path, face_dirs):
 def test_wrong_generator_input_is_a_config_error(tmp_path, face_dirs):
     with pytest.raises(Exception) as err:
         run_faces(tmp_path, face_dirs, "fsgan_reenactment", "iterations=1", "model.generator.in_channels=7")
-    assert str(user_error(err.value)) == "model.generator.in_channels=7: the fsgan_reenactment generator takes 71 " \
+    assert str(user_error(err.value)) == "model.generator.in_channels=7: the ReenactmentTask generator takes 71 " \
         "channels"
     assert ReenactmentTask.input_channels == 3 + 68
 

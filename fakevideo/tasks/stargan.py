@@ -1,4 +1,4 @@
-"""The StarGAN-VC recipe family: one generator for every speaker pair, a conditional critic, and optionally a
+"""The StarGAN-VC recipes: one generator for every speaker pair, a conditional critic, and optionally a
 domain classifier. `conditioning` says what the generator and critic are told: `target` (StarGAN-VC: the target
 speaker) or `pair` (StarGAN-VC2: the source and target speakers together)."""
 
@@ -14,8 +14,6 @@ from fakevideo.tasks.vc import VC_LOSS_KEYS, VoiceConversionTask, loss_weights
 
 
 class StarGANTask(VoiceConversionTask):
-    family = "stargan"
-
     def __init__(self, generator: nn.Module, discriminator: nn.Module, num_speakers: int,
                  classifier: nn.Module | None = None, conditioning: str = "target", loss: dict | None = None,
                  **kwargs):
