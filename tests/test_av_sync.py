@@ -82,6 +82,7 @@ def test_a_talking_clip_whose_mouth_follows_the_voice_scores_its_offset_and_unre
     track = face_track(clip, DlibDetector(upsample=0), landmarks_only=True)
     own = audio_visual_sync(clip, track)
     assert abs(own.offset_s - lag_frames / FPS) <= 1 / FPS and own.correlation > 0.6
+    assert (own.offset_s, own.correlation) in own.curve and len(own.curve) == 25  # every lag of +/- 0.5 s
     unrelated = [sync_score(speech_envelope(voice(syllables(seed), seed=4), RATE, FPS, FRAMES),
                             mouth_opening(track.landmarks), FPS).correlation for seed in (3, 5, 7)]
     assert max(unrelated) < 0.35

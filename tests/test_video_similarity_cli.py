@@ -46,8 +46,8 @@ def test_cli_writes_table_csv_and_plots(clips, tmp_path, capsys):
     # The demo clips have no audio track: their sync is reported as unknown, not invented.
     assert "audio-visual sync" in table and np.isnan(summary["sync_correlation_swapped"])
     assert np.isnan(summary["sync_offset_s_target"])
-    for feature in FEATURES:
-        png = (out / f"similarity_{feature}.png").read_bytes()
+    for name in [f"similarity_{feature}" for feature in FEATURES] + ["coherence"]:  # coherence: flicker and sync
+        png = (out / f"{name}.png").read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 5000
 
 

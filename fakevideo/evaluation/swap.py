@@ -1,7 +1,8 @@
 """`python -m fakevideo.evaluate_swap SWAPPED SOURCE TARGET [--out DIR]`: how similar a face-swapped video is to its
 target and its source (pixels, face embedding, PCA), whose identity it carries, how well it keeps the target's
 pose and expression, and whether its mouth still moves with its voice (audio-visual sync, the target's own as the
-reference). Prints a table; writes per-frame and summary CSVs and one plot per feature type.
+reference). Prints a table; writes per-frame and summary CSVs, one plot per feature type and one of flicker and
+sync.
 """
 
 from __future__ import annotations
@@ -189,8 +190,30 @@ def plot_feature(evaluation: SwapEvaluation, feature: str, path: Path) -> None:
         figure.savefig(tmp, dpi=100, format="png")
 
 
+def plot_coherence(evaluation: SwapEvaluation, path: Path) -> None:
+    """Flicker over time, and each video's correlation of speech level and mouth opening against the audio's lag."""
+    figure = Figure(figsize=(8, 3), tight_layout=True)
+    flicker_axis, sync_axis = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    flicker_axis.plot(np.arange(evaluation.num_frames), evaluation.columns()["flicker"], marker=".")
+    flicker_axis.axhline(0, color="grey", linewidth=0.8)
+    flicker_axis.set(title="flicker (beyond the target's own)", xlabel="frame", ylabel="grey levels")
+    curves = {name: score.curve for name, score in evaluation.sync.items() if score.curve}
+    for name, curve in curves.items():
+        offsets, correlations = zip(*curve, strict=True)
+        sync_axis.plot(offsets, correlations, marker=".", label=name)
+    sync_axis.axvline(0, color="grey", linewidth=0.8)
+    sync_axis.set(title="audio-visual sync", xlabel="audio lag (s)", ylabel="correlation")
+    if curves:
+        sync_axis.legend()
+    else:
+        sync_axis.text(0.5, 0.5, "no audio track", ha="center", transform=sync_axis.transAxes)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, dpi=100, format="png")
+
+
 def write_outputs(evaluation: SwapEvaluation, out: str | Path) -> list[Path]:
-    """`frames.csv` (one row per frame), `summary.csv` (means) and `similarity_<feature>.png` under `out`."""
+    """`frames.csv` (one row per frame), `summary.csv` (means), `similarity_<feature>.png` and `coherence.png`
+    (flicker and sync) under `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     columns = evaluation.columns()
@@ -204,6 +227,8 @@ def write_outputs(evaluation: SwapEvaluation, out: str | Path) -> list[Path]:
     for feature in FEATURES:
         written.append(out / f"similarity_{feature}.png")
         plot_feature(evaluation, feature, written[-1])
+    written.append(out / "coherence.png")
+    plot_coherence(evaluation, written[-1])
     return written
 
 

@@ -21,10 +21,12 @@ ENVELOPE_RANGE_DB = 50.0
 
 @dataclass(frozen=True)
 class SyncScore:
-    """`offset_s` > 0: the audio lags the mouth by that much; `correlation` at that offset (Pearson, -1..1)."""
+    """`offset_s` > 0: the audio lags the mouth by that much; `correlation` at that offset (Pearson, -1..1);
+    `curve`: (offset_s, correlation) at every offset tried, for plots."""
 
     offset_s: float
     correlation: float
+    curve: tuple[tuple[float, float], ...] = ()
 
 
 def speech_envelope(audio: np.ndarray, sample_rate: int, fps: float, num_frames: int) -> np.ndarray:
@@ -56,12 +58,12 @@ def sync_score(envelope: np.ndarray, opening: np.ndarray, fps: float, max_offset
     length = min(len(envelope), len(opening))
     envelope, opening = envelope[:length], opening[:length]
     max_lag = min(int(round(max_offset_s * fps)), length - 3)
-    best = SyncScore(float("nan"), float("nan"))
+    curve = []
     for lag in range(-max_lag, max_lag + 1):  # envelope[t + lag] against opening[t]
         if lag >= 0:
-            corr = _correlation(envelope[lag:], opening[:length - lag])
+            curve.append((lag / fps, _correlation(envelope[lag:], opening[:length - lag])))
         else:
-            corr = _correlation(envelope[:length + lag], opening[-lag:])
-        if np.isfinite(corr) and (np.isnan(best.correlation) or corr > best.correlation):
-            best = SyncScore(lag / fps, corr)
-    return best
+            curve.append((lag / fps, _correlation(envelope[:length + lag], opening[-lag:])))
+    found = [point for point in curve if np.isfinite(point[1])]
+    offset, correlation = max(found, key=lambda point: point[1]) if found else (float("nan"), float("nan"))
+    return SyncScore(offset, correlation, tuple(curve))
