@@ -25,8 +25,10 @@ KNOWN_WARNINGS = (
 )
 
 #: log records (message prefixes) of other libraries' loggers that advertise rather than inform
+# "`Trainer.fit` stopped: `max_steps=600` reached." counts Lightning's optimiser steps, not iterations, after the
+# progress line has said "iteration 300/300 (100%)"; other stops (max_time, ...) still show.
 KNOWN_LOG_MESSAGES = {
-    "pytorch_lightning.utilities.rank_zero": ("💡 Tip:",),
+    "pytorch_lightning.utilities.rank_zero": ("💡 Tip:", "`Trainer.fit` stopped: `max_steps="),
     "lightning_fabric.utilities.rank_zero": ("💡 Tip:",),
 }
 
