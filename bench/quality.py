@@ -74,10 +74,20 @@ def validation_curve(run_dir: Path) -> list[tuple[float, int, float]]:
             for folder, mcd in zip(folders, mcds, strict=False)]
 
 
-def closer_to_target(run_dir: Path) -> tuple[int, int]:
+def directions(run_dir: Path) -> dict[str, dict]:
+    """Per conversion direction (`rp_m->us_f`): mean MCD and how many test utterances are closer to the target
+    speaker than to the source in speaker embedding (the issue's bar is per direction)."""
     with open(run_dir / "eval" / "per_utterance.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    return sum(float(r["speaker_similarity_target"]) > float(r["speaker_similarity_source"]) for r in rows), len(rows)
+    result = {}
+    for source, target in sorted({(r["source"], r["target"]) for r in rows}):
+        chosen = [r for r in rows if (r["source"], r["target"]) == (source, target)]
+        result[f"{source}->{target}"] = {
+            "mcd": sum(float(r["mcd"]) for r in chosen) / len(chosen),
+            "closer": sum(float(r["speaker_similarity_target"]) > float(r["speaker_similarity_source"])
+                          for r in chosen),
+            "utterances": len(chosen)}
+    return result
 
 
 def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict:
@@ -86,11 +96,13 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
     curve = validation_curve(run_dir)
     beaten = next((minutes for minutes, _, mcd in curve if baseline_val_mcd is not None and mcd < baseline_val_mcd),
                   None)
-    closer, total = closer_to_target(run_dir)
+    per_direction = directions(run_dir)
+    closer = sum(d["closer"] for d in per_direction.values())
+    total = sum(d["utterances"] for d in per_direction.values())
     versus = result.get("versus", {}).get(BASELINE, {})
     return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
                                                                       "speaker_similarity_source")},
-            "closer": f"{closer}/{total}", "iterations": curve[-1][1] if curve else 0,
+            "closer": f"{closer}/{total}", "directions": per_direction, "iterations": curve[-1][1] if curve else 0,
             "beaten_at": beaten, "versus": versus, "pairs": result["pairs"], "curve": curve,
             "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"]}
 
@@ -121,6 +133,12 @@ def table(rows: list[dict], args) -> str:
                      f"{fmt(row['speaker_similarity_target'], 3)} | {fmt(row['speaker_similarity_source'], 3)} | "
                      f"{row['closer']} | {beaten(row)} | "
                      f"{row['iterations']} | {row['parameters']} | {row['gflop']:.2f} |")
+    names = list(rows[0]["directions"]) if rows else []
+    lines += ["", "Per direction (mean MCD, test utterances closer to the target than to the source):", "",
+              "| system | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for row in rows:
+        cells = [f"{d['mcd']:.2f}, {d['closer']}/{d['utterances']}" for d in row["directions"].values()]
+        lines.append(f"| {row['model']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
