@@ -93,10 +93,9 @@ def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_
     log.info("evaluating %s on the test split", evaluated)
     options = {k: v for k, v in evaluation.items() if k not in ("at_end", "weights")}
     summary = task.evaluate(datamodule, run_dir / "eval", **options)
-    if summary is not None:
-        summary["evaluated"] = evaluated
     if summary is None:
         return None
+    summary["evaluated"] = evaluated
     for logger in trainer.loggers:
         logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
         logger.save()
