@@ -2,7 +2,8 @@
 mean/variance baseline, and how soon?
 
     PYTHONPATH=. python bench/quality.py [--minutes 30] [--cpu] [--size tiny] [--models stargan_vc ...]
-                                         [--out DIR] [--results bench/RESULTS.md] [--reuse] [OVERRIDE ...]
+                                         [--out DIR] [--results bench/RESULTS.md] [--reuse] [--jobs N]
+                                         [--voices NAME=VOICE NAME=VOICE] [OVERRIDE ...]
 
 Builds, offline, a parallel corpus of two espeak-ng voices that no recipe was tuned on (a male and a female formant
 voice, not the demo corpus's; `--train` sentences each for training and `--test` for the test split), trains the
@@ -11,6 +12,8 @@ time), and writes `--out`/quality.md (the table; also into bench/RESULTS.md betw
 `--results`) and quality_val_mcd.png (validation MCD against wall time, one panel per model, the baseline's as a
 line). Test-split numbers are from each run's own end-of-training evaluation (both directions, every test
 sentence); "closer to target" counts the test utterances whose speaker embedding is nearer the target's.
+`--voices` builds the corpus from other espeak-ng voices (a tuning pair, kept apart from the held-out one);
+`--jobs` trains that many models at once (each with `--threads`), after the baseline has cached the features.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -118,7 +122,7 @@ def beaten(row: dict) -> str:
 
 
 def table(rows: list[dict], args) -> str:
-    lines = [f"Held-out speakers {' and '.join(f'{k} ({v})' for k, v in HELD_OUT.items())}, {args.train} training "
+    lines = [f"Speakers {' and '.join(f'{k} ({v})' for k, v in args.voices.items())}, {args.train} training "
              f"and {args.test} test sentences each, both directions; size={args.size}, F0 {args.f0_method}, "
              f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
              f"thread(s); each model evaluated at its best checkpoint by validation.", "",
@@ -166,6 +170,13 @@ def write_results(text: str, results: Path) -> None:
     results.write_text(body)
 
 
+def voice_arg(text: str) -> tuple[str, str]:
+    name, _, voice = text.partition("=")
+    if not name or not voice:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VOICE, e.g. us_f=en-us+f2")
+    return name, voice
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="wall-clock training budget per model")
@@ -178,24 +189,35 @@ def main() -> None:
     parser.add_argument("--size", default="tiny")
     parser.add_argument("--train", type=int, default=30, help="training sentences per speaker")
     parser.add_argument("--test", type=int, default=10, help="test sentences per speaker")
-    parser.add_argument("--val-per-speaker", type=int, default=3)
+    parser.add_argument("--val-per-speaker", type=int, default=3,
+                        help="sentences per speaker for validation (choosing the best checkpoint), apart from both")
     parser.add_argument("--validate-every", type=int, default=25, help="generator iterations")
     parser.add_argument("--iterations", type=int, default=100000, help="upper bound; the budget ends the run")
     parser.add_argument("--f0-method", default="dio", choices=["dio", "harvest"])
     parser.add_argument("--threads", type=int, default=1, help="torch/OpenMP threads of each run")
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "bench_quality")
     parser.add_argument("--results", type=Path, default=None, help="also write the table into this RESULTS.md")
+    parser.add_argument("--voices", nargs=2, metavar="NAME=VOICE", type=voice_arg, default=list(HELD_OUT.items()),
+                        help="the two espeak-ng voices of the corpus (default: the held-out pair)")
+    parser.add_argument("--jobs", type=int, default=1, help="models trained at once (the baseline runs first)")
     parser.add_argument("overrides", nargs="*", help="train.py overrides for the models (not the baseline)")
     args = parser.parse_args()
-    args.out = args.out.resolve()
-    corpus = build_demo_corpus(args.out / "corpus", num_sentences=args.train + args.test, voices=HELD_OUT)
+    args.out, args.voices = args.out.resolve(), dict(args.voices)
+    corpus = build_demo_corpus(args.out / "corpus", num_sentences=args.train + args.val_per_speaker + args.test,
+                               voices=args.voices)
     runs = {model: args.out / "runs" / model for model in [BASELINE, *args.models]}
-    for model, run_dir in runs.items():
+
+    def run(model: str) -> None:
+        run_dir = runs[model]
         if args.reuse and (run_dir / "eval" / "metrics.json").is_file():
             print(f"{model}: reusing {run_dir}", flush=True)
-            continue
+            return
         seconds = train(model, corpus, run_dir, args)
         print(f"{model}: {seconds / 60:.1f} min (training, validation and evaluation)", flush=True)
+
+    run(BASELINE)  # first and alone: it extracts the features every other run then reads from the cache
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        list(pool.map(run, args.models))
     baseline_curve = validation_curve(runs[BASELINE])
     baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None
     rows = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]

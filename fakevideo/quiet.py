@@ -22,6 +22,9 @@ KNOWN_WARNINGS = (
     r"You're resuming from a checkpoint that ended before the epoch ended and your dataloader is not resumable",
     # webrtcvad (via resemblyzer) and face-recognition-models import pkg_resources; setuptools is pinned for them.
     r"pkg_resources is deprecated as an API",
+    # Weight averaging (the EMA recipes) warns about sharding whenever configure_model is overridden; ours only sets
+    # channels_last / torch.compile, and no recipe shards layers.
+    r"You're using the WeightAveraging callback with a model that overrides the configure_model",
 )
 
 #: log records (message prefixes) of other libraries' loggers that advertise rather than inform

@@ -152,6 +152,20 @@ def test_statistics_come_from_the_training_split_only(demo_corpus, feature_cache
     assert np.exp(f0_female) > np.exp(dm.stats["us2_m"].logf0.mean) * 1.3
 
 
+def test_validation_holds_out_its_own_utterances_never_the_test_split(demo_corpus, feature_cache):
+    """The best checkpoint is chosen on validation: if validation read test utterances, every reported test number
+    would be selected on (part of) the test set."""
+    dm = VCDataModule(str(demo_corpus), {"f0_method": "dio"}, cache_dir=str(feature_cache),
+                      speakers=["us1_f", "us2_m"], num_test=2, val_per_speaker=2, preprocess_workers=2)
+    dm.setup()
+    ids = {name: {u.utt_id for u in getattr(dm, f"{name}_utts")} for name in ("train", "val", "test")}
+    assert len(ids["val"]) == 2 and not ids["val"] & ids["test"] and not ids["val"] & ids["train"]
+    items = dm.validation_items()
+    assert {item["utt_id"] for item in items} == ids["val"] and len(items) == 4
+    assert all(item["target_mcep"] is not None for item in items)  # parallel: same sentence of the other speaker
+    assert dm.describe()["val_ids"] == sorted(ids["val"])
+
+
 def test_two_processes_filling_one_cache_leave_one_correct_cache(small_corpus, tmp_path):
     import subprocess
     import sys
@@ -200,7 +214,7 @@ def test_a_damaged_cache_entry_is_recomputed_with_a_warning_naming_it(demo_corpu
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "damaged" in r.getMessage()]
     assert sorted(w.split(": damaged feature cache entry")[0] for w in warnings) == sorted([str(truncated), str(text)])
     assert not any("\n" in w for w in warnings)
-    assert len(dm.train_utts) + len(dm.test_utts) == 10
+    assert len(dm.train_utts) + len(dm.val_utts) + len(dm.test_utts) == 10
     for path in (truncated, text):  # recomputed in place: the same features as before the damage
         np.testing.assert_array_equal(features_module.load_features(path).mcep,
                                       np.load(io.BytesIO(good[path]))["mcep"])

@@ -210,6 +210,7 @@ class VCDataModule(pl.LightningDataModule):
         self.stats: dict[str, SpeakerStats] = {}
         self.train_utts: list[Utterance] = []
         self.test_utts: list[Utterance] = []
+        self.val_utts: list[Utterance] = []
         self.parallel = False
         self._usable: dict[Path, Path] | None = None
 
@@ -251,11 +252,14 @@ class VCDataModule(pl.LightningDataModule):
                                                    self.num_test, self.seed)
         if not self.parallel:
             log.warning("corpus %s is not parallel: test utterances differ across speakers", self.corpus_root)
+        val_ids = self._validation_ids({s: [i for i in u if i not in test_ids[s]] for s, u in by_speaker.items()})
         self.speakers = speakers
         for speaker, utts in by_speaker.items():
             for utt_id, (path, cache) in sorted(utts.items()):
                 utt = Utterance(speaker, utt_id, path, load_cached(path, cache, self.feature_cfg, self.min_seconds))
-                (self.test_utts if utt_id in test_ids[speaker] else self.train_utts).append(utt)
+                split = (self.test_utts if utt_id in test_ids[speaker]
+                         else self.val_utts if utt_id in val_ids[speaker] else self.train_utts)
+                split.append(utt)
         self.stats = {s: SpeakerStats.from_features([u.features for u in self.train_utts if u.speaker == s],
                                                     self.feature_cfg.frame_period)
                       for s in speakers}
@@ -265,12 +269,13 @@ class VCDataModule(pl.LightningDataModule):
         return {"speakers": self.speakers, "num_speakers": len(self.speakers), "pairing": self.pairing,
                 "features": self.feature_cfg.as_dict(), "parallel": self.parallel,
                 "stats": {s: st.to_dict() for s, st in self.stats.items()},
-                "test_ids": sorted({u.utt_id for u in self.test_utts})}
+                "test_ids": sorted({u.utt_id for u in self.test_utts}),
+                "val_ids": sorted({u.utt_id for u in self.val_utts})}
 
     def write_summary(self, folder: str | Path) -> None:
         """Per-speaker data-length histogram (PNG) of the utterances this run uses."""
         hop_seconds = self.feature_cfg.frame_period / 1000.0
-        seconds = {s: [u.features.num_frames * hop_seconds for u in self.train_utts + self.test_utts
+        seconds = {s: [u.features.num_frames * hop_seconds for u in self.train_utts + self.val_utts + self.test_utts
                        if u.speaker == s] for s in self.speakers}
         plot_length_histograms(seconds, Path(folder) / "data_lengths.png")
 
@@ -297,14 +302,29 @@ class VCDataModule(pl.LightningDataModule):
                           num_workers=self.num_workers, persistent_workers=self.num_workers > 0,
                           pin_memory=torch.cuda.is_available())
 
+    def _validation_ids(self, remaining: dict[str, list[str]]) -> dict[str, list[str]]:
+        """`val_per_speaker` ids per speaker held out from training (shared across speakers when the corpus is
+        parallel), so that choosing the best checkpoint never looks at the test split. A corpus too small to spare
+        them validates on the first test utterances instead, and says so."""
+        if all(len(ids) > self.val_per_speaker for ids in remaining.values()):
+            val_ids, _ = split_utterances(remaining, self.val_per_speaker, self.seed + 1)
+            if all(val_ids.values()):
+                return val_ids
+        log.warning("corpus %s: too few utterances to hold out data.val_per_speaker=%d for validation besides "
+                    "training and the test split; validating on test utterances", self.corpus_root,
+                    self.val_per_speaker)
+        return {speaker: [] for speaker in remaining}
+
     def validation_items(self) -> list[dict]:
-        """The first `val_per_speaker` test utterances of each speaker, whole, each paired with the next speaker
-        as conversion target; `target_mcep` is that speaker's real MCEPs of the same sentence when parallel."""
-        by_key = {(u.speaker, u.utt_id): u for u in self.test_utts}
+        """The validation utterances of each speaker (the first `val_per_speaker` test ones when none could be held
+        out), whole, each paired with the next speaker as conversion target; `target_mcep` is that speaker's real
+        MCEPs of the same sentence when parallel."""
+        pool = self.val_utts or self.test_utts
+        by_key = {(u.speaker, u.utt_id): u for u in pool}
         items = []
         for index, speaker in enumerate(self.speakers):
             target = (index + 1) % len(self.speakers)
-            for utt in [u for u in self.test_utts if u.speaker == speaker][: self.val_per_speaker]:
+            for utt in [u for u in pool if u.speaker == speaker][: self.val_per_speaker]:
                 reference = by_key.get((self.speakers[target], utt.utt_id))
                 items.append({"mcep": torch.from_numpy(self._normalized(utt).T.copy()).float(),
                               "f0": torch.from_numpy(utt.features.f0), "ap": torch.from_numpy(utt.features.ap),
