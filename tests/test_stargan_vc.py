@@ -34,15 +34,3 @@ def test_parameter_count_at_paper_width_is_recorded():
     generator = StarGANVCGenerator(4, base_channels=32)
     count = sum(p.numel() for p in generator.parameters())
     assert 0.5e6 < count < 2e6, count
-
-
-def test_residual_generator_starts_at_the_identity_and_learns_a_correction():
-    """Untrained, it is the mean/variance baseline in normalised features; one step makes it depend on the code."""
-    torch.manual_seed(0)
-    generator = StarGANVCGenerator(3, base_channels=8, residual=True)
-    x, code = torch.randn(2, 36, 64), F.one_hot(torch.tensor([0, 2]), 3).float()
-    assert torch.equal(generator(x, code), x)
-    optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
-    F.mse_loss(generator(x, code), torch.zeros_like(x)).backward()
-    optimizer.step()
-    assert not torch.equal(generator(x, code), x)

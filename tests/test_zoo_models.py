@@ -9,6 +9,7 @@ from torch import nn
 from fakevideo.models.cyclegan_vc import CycleGANVCDiscriminator, CycleGANVCGenerator
 from fakevideo.models.cyclegan_vc2 import CycleGANVC2Generator, PatchGANDiscriminator
 from fakevideo.models.maskcyclegan_vc import MaskCycleGANVCGenerator, random_temporal_mask
+from fakevideo.models.stargan_vc import StarGANVCGenerator
 from fakevideo.models.stargan_vc2 import StarGANVC2Discriminator, StarGANVC2Generator, pair_code
 from fakevideo.nn.layers import ConditionalInstanceNorm, ResidualGLU1d, UpsampleGLU, pixel_shuffle_1d
 
@@ -48,6 +49,31 @@ def test_stargan_vc2_networks_for_any_speaker_count_and_length(speakers, dims, f
     code = pair([0, speakers - 1, 1], [1, 0, speakers - 1], speakers)
     assert StarGANVC2Generator(speakers, dims, base_channels=4)(x, code).shape == x.shape
     assert StarGANVC2Discriminator(speakers, base_channels=4)(x, code).shape == (3,)
+
+
+RESIDUAL_GENERATORS = {
+    "cyclegan_vc": lambda: CycleGANVCGenerator(36, base_channels=4, residual=True),
+    "cyclegan_vc2": lambda: CycleGANVC2Generator(36, base_channels=4, residual=True),
+    "maskcyclegan_vc": lambda: MaskCycleGANVCGenerator(36, base_channels=4, residual=True),
+    "stargan_vc": lambda: StarGANVCGenerator(3, base_channels=4, residual=True),
+    "stargan_vc2": lambda: StarGANVC2Generator(3, 36, base_channels=4, residual=True),
+}
+
+
+@pytest.mark.parametrize("family", RESIDUAL_GENERATORS)
+def test_residual_generators_start_at_the_identity_and_learn_a_correction(family):
+    """`residual=true`: untrained, every family is the mean/variance baseline in normalised features (the identity);
+    one optimiser step moves it."""
+    torch.manual_seed(0)
+    generator = RESIDUAL_GENERATORS[family]()
+    code = {"stargan_vc": F.one_hot(torch.tensor([0, 2]), 3).float(), "stargan_vc2": pair([0, 1], [2, 0], 3)}
+    x = torch.randn(2, 36, 64)
+    convert = (lambda: generator(x, code[family])) if family in code else (lambda: generator(x))
+    assert torch.equal(convert(), x)
+    optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+    F.mse_loss(convert(), torch.zeros_like(x)).backward()
+    optimizer.step()
+    assert (convert() - x).abs().mean() > 1e-4
 
 
 # Paper width (32) at 36 MCEPs, 4 speakers: counts measured when the models were written; a layer change that

@@ -12,17 +12,18 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple
+from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple, start_at_identity
 
 
 class CycleGANVCGenerator(nn.Module):
-    """mcep [B, D, T] -> converted mcep [B, D, T], any T (padded to a multiple of 4 inside, cropped back)."""
+    """mcep [B, D, T] -> converted mcep [B, D, T], any T (padded to a multiple of 4 inside, cropped back);
+    `residual=True`: output = input + correction (`start_at_identity`)."""
 
     frame_multiple = 4
 
-    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6):
+    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool = False):
         super().__init__()
-        w = base_channels
+        w, self.residual = base_channels, residual
         self.encoder = nn.Sequential(
             GatedConv(1, mcep_dim, 4 * w, 15, padding=7, norm="none"),
             GatedConv(1, 4 * w, 8 * w, 5, stride=2, padding=2),
@@ -31,10 +32,13 @@ class CycleGANVCGenerator(nn.Module):
         self.blocks = nn.Sequential(*(ResidualGLU1d(16 * w, 32 * w, 3) for _ in range(num_blocks)))
         self.decoder = nn.Sequential(UpsampleGLU(1, 16 * w, 16 * w), UpsampleGLU(1, 16 * w, 8 * w),
                                      nn.Conv1d(8 * w, mcep_dim, 15, padding=7))
+        if residual:
+            start_at_identity(self.decoder[-1])
 
     def forward(self, mcep: torch.Tensor) -> torch.Tensor:
         frames = mcep.shape[-1]
-        return self.decoder(self.blocks(self.encoder(pad_to_multiple(mcep, self.frame_multiple))))[..., :frames]
+        out = self.decoder(self.blocks(self.encoder(pad_to_multiple(mcep, self.frame_multiple))))[..., :frames]
+        return mcep + out if self.residual else out
 
 
 class CycleGANVCDiscriminator(nn.Module):

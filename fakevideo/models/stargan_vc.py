@@ -6,15 +6,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, append_code, pad_to_multiple
+from fakevideo.nn.layers import GatedConv, append_code, pad_to_multiple, start_at_identity
 
 
 class StarGANVCGenerator(nn.Module):
-    """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer.
-
-    `residual=True` (not in the paper) adds the output to the input and starts the output layer at zero: an
-    untrained generator is then the identity on normalised features, i.e. the mean/variance baseline, and training
-    moves away from it only where the losses ask."""
+    """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer;
+    `residual=True`: output = input + correction (`start_at_identity`)."""
 
     frame_multiple = 4
 
@@ -33,8 +30,7 @@ class StarGANVCGenerator(nn.Module):
         ])
         self.out = nn.Conv2d(c + s, 1, (3, 9), padding=(1, 4))
         if residual:
-            nn.init.zeros_(self.out.weight)
-            nn.init.zeros_(self.out.bias)
+            start_at_identity(self.out)
 
     def forward(self, mcep: torch.Tensor, target_code: torch.Tensor) -> torch.Tensor:
         """mcep [B, D, T] (normalised), target_code [B, S] one-hot -> converted mcep [B, D, T]; any D, T."""

@@ -24,8 +24,9 @@ def pair_code(code: torch.Tensor, num_speakers: int) -> torch.Tensor:
 class StarGANVC2Generator(TwoOneTwoGenerator):
     """forward(mcep [B, D, T], pair code [B, 2S]) -> converted mcep [B, D, T]."""
 
-    def __init__(self, num_speakers: int, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6):
-        super().__init__(mcep_dim, base_channels, num_blocks, code_dim=2 * num_speakers)
+    def __init__(self, num_speakers: int, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6,
+                 residual: bool = False):
+        super().__init__(mcep_dim, base_channels, num_blocks, code_dim=2 * num_speakers, residual=residual)
         self.num_speakers = num_speakers
 
 

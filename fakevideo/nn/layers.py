@@ -38,6 +38,15 @@ class GatedConv(nn.Module):
         return F.glu(self.norm(self.conv(x)), dim=1)
 
 
+def start_at_identity(output_layer: nn.Module) -> None:
+    """Zero a residual generator's output layer (output = input + correction, not in the papers): untrained, it is
+    the identity on speaker-normalised features, i.e. the mean/variance baseline, and training moves away from that
+    mapping only where the losses ask. Without it the low cepstra (spectral tilt, c1-c3), which the linear mapping
+    gets right, are where the papers' generators lose most against the baseline on a CPU budget (bench/RESULTS.md)."""
+    nn.init.zeros_(output_layer.weight)
+    nn.init.zeros_(output_layer.bias)
+
+
 def append_code(x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
     """Concatenate a per-sample code [B, C] to a feature map [B, F, ...] as C constant channels."""
     maps = code.view(*code.shape, *([1] * (x.dim() - 2))).expand(*code.shape, *x.shape[2:])

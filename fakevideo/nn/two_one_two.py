@@ -14,7 +14,7 @@ import math
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple
+from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple, start_at_identity
 
 
 class To1d(nn.Module):
@@ -46,14 +46,15 @@ class To2d(nn.Module):
 class TwoOneTwoGenerator(nn.Module):
     """mcep [B, D, T] -> converted mcep [B, D, T] for any T (padded to a multiple of 4 inside, cropped back).
     `code_dim > 0` makes the residual blocks' norms conditional on a code [B, code_dim] (StarGAN-VC2);
-    `in_channels > 1` lets a subclass feed planes besides the MCEPs (MaskCycleGAN-VC's mask) through `body`."""
+    `in_channels > 1` lets a subclass feed planes besides the MCEPs (MaskCycleGAN-VC's mask) through `body`;
+    `residual=True`: output = first input plane + correction (`start_at_identity`)."""
 
     frame_multiple = 4
 
     def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, code_dim: int = 0,
-                 in_channels: int = 1):
+                 in_channels: int = 1, residual: bool = False):
         super().__init__()
-        w, self.mcep_dim, self.code_dim = base_channels, mcep_dim, code_dim
+        w, self.mcep_dim, self.code_dim, self.residual = base_channels, mcep_dim, code_dim, residual
         freq = math.ceil(mcep_dim / self.frame_multiple)
         self.encoder = nn.Sequential(
             GatedConv(2, in_channels, 4 * w, (5, 15), padding=(2, 7), norm="none"),
@@ -65,6 +66,8 @@ class TwoOneTwoGenerator(nn.Module):
         self.to_2d = To2d(8 * w, 8 * w, freq)
         self.decoder = nn.Sequential(UpsampleGLU(2, 8 * w, 8 * w), UpsampleGLU(2, 8 * w, 4 * w),
                                      nn.Conv2d(4 * w, 1, (5, 15), padding=(2, 7)))
+        if residual:
+            start_at_identity(self.decoder[-1])
 
     def forward(self, mcep: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(mcep.unsqueeze(1), code)
@@ -76,4 +79,5 @@ class TwoOneTwoGenerator(nn.Module):
         h = self.to_1d(self.encoder(pad_to_multiple(planes, self.frame_multiple, dims=2)))
         for block in self.blocks:
             h = block(h, code)
-        return self.decoder(self.to_2d(h))[:, 0, :dims, :frames]
+        out = self.decoder(self.to_2d(h))[:, 0, :dims, :frames]
+        return planes[:, 0] + out if self.residual else out
