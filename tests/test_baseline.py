@@ -8,6 +8,7 @@ import pytest
 from conftest import run_training
 
 from fakevideo.audio.f0 import convert_f0
+from fakevideo.errors import ConfigError
 from fakevideo.pipelines.convert import VoiceConverter
 from fakevideo.tasks.baseline import MeanVarianceTask
 
@@ -41,6 +42,23 @@ def test_baseline_conversion_is_the_closed_form_mapping(baseline_run, demo_corpu
                                                                task.speaker_stats(target).logf0))
     audio = converter.convert_file(demo_corpus / SPEAKERS[0] / "harvard_001.wav", *SPEAKERS)
     assert audio.ndim == 1 and np.abs(audio).max() > 0.01
+
+
+def test_smoothed_baseline_keeps_the_low_cepstra_and_sets_the_rest_to_the_target_mean(baseline_run):
+    """baseline_smooth (`smooth_from=k`): the mean/variance mapping below c_k, the target speaker's mean from c_k up."""
+    data = VoiceConverter.from_checkpoint(baseline_run / "checkpoints" / "last.ckpt").task.data_info
+    plain, smooth = MeanVarianceTask(), MeanVarianceTask(smooth_from=8)
+    for task in (plain, smooth):
+        task.attach_data(data, {"model_name": "baseline"})
+    mcep = np.random.default_rng(1).normal(size=(40, 36)).astype(np.float32)
+    f0 = np.full(40, 120.0)
+    reference, _ = plain.convert_features(mcep, f0, *SPEAKERS)
+    converted, _ = smooth.convert_features(mcep, f0, *SPEAKERS)
+    np.testing.assert_allclose(converted[:, :8], reference[:, :8], rtol=1e-5, atol=1e-5)
+    target_mean = np.array(data["stats"][SPEAKERS[1]]["mcep_mean"])[8:]
+    np.testing.assert_allclose(converted[:, 8:], np.broadcast_to(target_mean, (40, 28)), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ConfigError, match="model.smooth_from=0"):
+        MeanVarianceTask(smooth_from=0)
 
 
 def test_baseline_run_validates_evaluates_and_costs_nothing(baseline_run):

@@ -24,12 +24,12 @@ def test_paired_comparison_needs_the_ci_to_exclude_zero(model, verdict):
 
 def test_training_evaluation_carries_the_references_and_verdicts(trained_stargan):
     result = json.loads((trained_stargan / "eval" / "metrics.json").read_text())
-    assert set(result["references"]) == {"source", "baseline_meanvar"}
+    assert set(result["references"]) == {"source", "baseline_meanvar", "baseline_smooth"}
     baseline = json.loads((trained_stargan / "eval" / "references" / "baseline_meanvar" / "metrics.json").read_text())
     assert result["references"]["baseline_meanvar"] == baseline["overall"]
-    for name in ("source", "baseline_meanvar"):
+    for name in ("source", "baseline_meanvar", "baseline_smooth"):
         assert result["versus"][name]["mcd"]["verdict"] in ("better", "worse", "tie")
         assert result["versus"][name]["mcd"]["utterances"] == 12
     assert result["references"]["source"]["mcd"] > result["references"]["baseline_meanvar"]["mcd"]
-    assert set(verdicts(result)) == {"vs_source", "vs_baseline_meanvar"}
+    assert set(verdicts(result)) == {"vs_source", "vs_baseline_meanvar", "vs_baseline_smooth"}
     assert "vs baseline_meanvar, mcd" in (trained_stargan / "eval" / "pairs.md").read_text()

@@ -28,7 +28,7 @@ def comparison(evaluation: dict, reference: str) -> str:
 
 
 def result_lines(evaluation: dict) -> list[str]:
-    """The test split's headline, then each reference's (unconverted source, mean/variance baseline) with the
+    """The test split's headline, then each reference's (unconverted source, the two no-learning baselines) with the
     model's paired comparison to it."""
     lines = [f"test split: {headline(evaluation.get('overall', {})) or 'no headline metrics'}"]
     return lines + [f"{name}: {headline(overall)}{comparison(evaluation, name)}"
