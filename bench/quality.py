@@ -33,10 +33,10 @@ from matplotlib.figure import Figure
 
 from fakevideo import zoo
 from fakevideo.data.demo import build_demo_corpus
+from fakevideo.evaluation.references import BASELINE, SMOOTHED, paired_comparison, read_rows
 
 REPO = Path(__file__).resolve().parent.parent
 MODELS = zoo.trained_voice_models()  # every voice GAN in conf/model
-BASELINE = "baseline_meanvar"
 # espeak-ng formant voices (the demo corpus uses the MBROLA voices and en-us+f4): a male and a female speaker
 HELD_OUT = {"rp_m": "en-gb-x-rp+m3", "us_f": "en-us+f2"}
 MARKERS = ("<!-- quality:start -->", "<!-- quality:end -->")
@@ -78,10 +78,10 @@ def validation_curve(run_dir: Path) -> list[tuple[float, int, float]]:
             for folder, mcd in zip(folders, mcds, strict=False)]
 
 
-def directions(run_dir: Path) -> dict[str, dict]:
+def directions(eval_dir: Path) -> dict[str, dict]:
     """Per conversion direction (`rp_m->us_f`): mean MCD and how many test utterances are closer to the target
     speaker than to the source in speaker embedding (the issue's bar is per direction)."""
-    with open(run_dir / "eval" / "per_utterance.csv", newline="") as f:
+    with open(eval_dir / "per_utterance.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     result = {}
     for source, target in sorted({(r["source"], r["target"]) for r in rows}):
@@ -100,10 +100,10 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
     curve = validation_curve(run_dir)
     beaten = next((minutes for minutes, _, mcd in curve if baseline_val_mcd is not None and mcd < baseline_val_mcd),
                   None)
-    per_direction = directions(run_dir)
+    per_direction = directions(run_dir / "eval")
     closer = sum(d["closer"] for d in per_direction.values())
     total = sum(d["utterances"] for d in per_direction.values())
-    versus = result.get("versus", {}).get(BASELINE, {})
+    versus = result.get("versus", {})
     return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
                                                                       "speaker_similarity_source")},
             "closer": f"{closer}/{total}", "directions": per_direction, "iterations": curve[-1][1] if curve else 0,
@@ -111,14 +111,33 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
             "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"]}
 
 
+def smoothed_reference(run_dir: Path) -> dict:
+    """The baseline_smooth row, from a model run's evaluation (every voice evaluation carries it as a reference):
+    no training, so no curve or cost; its comparison with baseline_meanvar is paired over the same utterances."""
+    folder = run_dir / "eval" / "references"
+    overall = json.loads((folder / SMOOTHED / "metrics.json").read_text())["overall"]
+    per_direction = directions(folder / SMOOTHED)
+    versus = paired_comparison(read_rows(folder / SMOOTHED), read_rows(folder / BASELINE), "mcd", lower_is_better=True)
+    return {"model": SMOOTHED, **{k: overall.get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
+                                                               "speaker_similarity_source")},
+            "closer": f"{sum(d['closer'] for d in per_direction.values())}/"
+                      f"{sum(d['utterances'] for d in per_direction.values())}",
+            "directions": per_direction, "iterations": 0, "beaten_at": None, "versus": {BASELINE: {"mcd": versus}},
+            "curve": [], "parameters": 0, "gflop": 0.0}
+
+
 def fmt(value, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 def beaten(row: dict) -> str:
-    if row["model"] == BASELINE:
+    if row["model"] in (BASELINE, SMOOTHED):
         return "-"
     return "never" if row["beaten_at"] is None else f"{row['beaten_at']:.1f}"
+
+
+def compare(versus: dict | None) -> str:
+    return f"{versus['difference']:+.2f} ± {versus['ci95']:.2f} ({versus['verdict']})" if versus else "-"
 
 
 def table(rows: list[dict], args) -> str:
@@ -126,14 +145,12 @@ def table(rows: list[dict], args) -> str:
              f"and {args.test} test sentences each, both directions; size={args.size}, F0 {args.f0_method}, "
              f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
              f"thread(s); each model evaluated at its best checkpoint by validation.", "",
-             "| system | MCD (dB) | vs baseline MCD (paired, 95% CI) | F0 RMSE | sim. target | sim. source | "
-             "closer to target | minutes to beat baseline (val MCD) | iterations | generator params | "
-             "GFLOP / iteration |", "|---|" + "---|" * 10]
+             "| system | MCD (dB) | vs baseline_meanvar MCD (paired, 95% CI) | vs baseline_smooth MCD | F0 RMSE | "
+             "sim. target | sim. source | closer to target | minutes to beat baseline (val MCD) | iterations | "
+             "generator params | GFLOP / iteration |", "|---|" + "---|" * 11]
     for row in rows:
-        versus = row["versus"].get("mcd")
-        compared = (f"{versus['difference']:+.2f} ± {versus['ci95']:.2f} ({versus['verdict']})" if versus
-                    else "-")
-        lines.append(f"| {row['model']} | {fmt(row['mcd'])} | {compared} | {fmt(row['f0_rmse'], 1)} | "
+        compared = [compare(row["versus"].get(name, {}).get("mcd")) for name in (BASELINE, SMOOTHED)]
+        lines.append(f"| {row['model']} | {fmt(row['mcd'])} | {' | '.join(compared)} | {fmt(row['f0_rmse'], 1)} | "
                      f"{fmt(row['speaker_similarity_target'], 3)} | {fmt(row['speaker_similarity_source'], 3)} | "
                      f"{row['closer']} | {beaten(row)} | "
                      f"{row['iterations']} | {row['parameters']} | {row['gflop']:.2f} |")
@@ -147,7 +164,7 @@ def table(rows: list[dict], args) -> str:
 
 
 def plot(rows: list[dict], baseline_val_mcd: float | None, path: Path) -> None:
-    models = [row for row in rows if row["model"] != BASELINE]
+    models = [row for row in rows if row["model"] not in (BASELINE, SMOOTHED)]
     figure = Figure(figsize=(4 * len(models), 3.2), tight_layout=True)
     for index, row in enumerate(models, start=1):
         axis = figure.add_subplot(1, len(models), index)
@@ -221,6 +238,7 @@ def main() -> None:
     baseline_curve = validation_curve(runs[BASELINE])
     baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None
     rows = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]
+    rows.insert(1, smoothed_reference(runs[args.models[0]]))
     text = table(rows, args) + "\n![validation MCD against wall time](quality_val_mcd.png)\n"
     (args.out / "quality.md").write_text(text)
     (args.out / "quality.json").write_text(json.dumps(rows, indent=1))

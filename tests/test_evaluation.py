@@ -32,7 +32,7 @@ def test_training_ends_with_test_split_metrics(trained_stargan):
     assert all(float(r["peak_over_speech_db"]) > 0 for r in rows)
     table = (trained_stargan / "eval" / "pairs.md").read_text()
     assert table.count("->") == 6 and "± " in table
-    assert table.splitlines()[0].startswith("| pair | mcd | bursts_per_minute | peak_over_speech_db |")
+    assert table.splitlines()[0].startswith("| pair | mcd | mcd_c1_4 | mcd_c5_12 | mcd_c13_up | bursts_per_minute |")
     logged = (trained_stargan / "csv" / "metrics.csv").read_text().splitlines()[0]
     assert "test/mcd" in logged
 
@@ -68,7 +68,7 @@ def test_sample_rate_sweep_and_report_contract(demo_corpus, tmp_path):
     assert header.index("peak_over_speech_db") == header.index("mcd_ci95") + 1 and "bursts_per_minute" in header
     assert "gflop_per_iteration" in header
     references = [line for line in lines if line.startswith("| reference: ")]
-    assert len(references) == 2 * 2  # the source and the baseline, at each sample rate
+    assert len(references) == 3 * 2  # the source and the two baselines, at each sample rate
     lines = [line for line in lines if line not in references]
     assert len(lines) == 2 + 2
     assert {line.split("|")[header.index("data.sample_rate") + 1].strip() for line in lines[2:]} == {"16000", "22050"}

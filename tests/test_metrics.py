@@ -8,7 +8,7 @@ from fakevideo.audio.io import load_audio
 from fakevideo.evaluation.speaker import speaker_embedding
 from fakevideo.metrics.dtw import dtw_path
 from fakevideo.metrics.f0 import f0_metrics
-from fakevideo.metrics.mcd import MCD_CONSTANT, align_speech, mean_ci95, mel_cepstral_distortion
+from fakevideo.metrics.mcd import MCD_CONSTANT, align_speech, band_mcds, mean_ci95, mel_cepstral_distortion
 from fakevideo.metrics.msd import modulation_spectrum_distance
 from fakevideo.metrics.prdc import prdc
 from fakevideo.metrics.speaker import cosine_similarity
@@ -50,6 +50,18 @@ def test_mcd_on_a_given_alignment_is_the_mcd_on_those_frames():
     half = (alignment[0][::2], alignment[1][::2])  # the given frames are used, not a new DTW
     frames = np.sqrt(((converted[half[0], 1:] - target[half[1], 1:]) ** 2).sum(1)).mean()
     assert mel_cepstral_distortion(converted, target, alignment=half) == pytest.approx(MCD_CONSTANT * frames)
+
+
+def test_band_mcds_split_the_distortion_by_cepstral_band():
+    """An error in c2 shows in the low band only; per frame the squared band MCDs add up to the squared MCD."""
+    target = RNG.normal(size=(1, 36))
+    tilted = target + np.r_[0.0, 0.0, 0.5, np.zeros(33)]
+    frame = (np.array([0]), np.array([0]))
+    bands = band_mcds(tilted, target, frame)
+    assert bands["mcd_c1_4"] == pytest.approx(MCD_CONSTANT * 0.5) and bands["mcd_c5_12"] == bands["mcd_c13_up"] == 0
+    noisy = target + RNG.normal(size=(1, 36))
+    squared = sum(value**2 for value in band_mcds(noisy, target, frame).values())
+    assert squared == pytest.approx(mel_cepstral_distortion(noisy, target, alignment=frame) ** 2)
 
 
 def test_mean_ci95_matches_student_t():

@@ -31,5 +31,10 @@ def test_training_evaluation_carries_the_references_and_verdicts(trained_stargan
         assert result["versus"][name]["mcd"]["verdict"] in ("better", "worse", "tie")
         assert result["versus"][name]["mcd"]["utterances"] == 12
     assert result["references"]["source"]["mcd"] > result["references"]["baseline_meanvar"]["mcd"]
+    assert all(result["overall"][band] > 0 for band in ("mcd_c1_4", "mcd_c5_12", "mcd_c13_up"))
+    # the smoothed reference differs from the mean/variance mapping from c8 up (the DTW paths differ a little)
+    smooth, plain = result["references"]["baseline_smooth"], result["references"]["baseline_meanvar"]
+    assert smooth["mcd_c1_4"] == pytest.approx(plain["mcd_c1_4"], rel=0.15)
+    assert smooth["mcd_c13_up"] != pytest.approx(plain["mcd_c13_up"], rel=0.01)
     assert set(verdicts(result)) == {"vs_source", "vs_baseline_meanvar", "vs_baseline_smooth"}
     assert "vs baseline_meanvar, mcd" in (trained_stargan / "eval" / "pairs.md").read_text()

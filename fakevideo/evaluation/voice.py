@@ -25,7 +25,7 @@ from fakevideo.evaluation.speaker import speaker_embedding
 from fakevideo.metrics.bursts import BURST_MARGIN_DB, burst_metrics
 from fakevideo.metrics.f0 import f0_metrics
 from fakevideo.metrics.levels import LOUD_SPEECH_MIN_FRAMES, SPEECH_FLOOR_DB
-from fakevideo.metrics.mcd import align_speech, mean_ci95, mel_cepstral_distortion, speech_frames
+from fakevideo.metrics.mcd import MCD_BANDS, align_speech, band_mcds, mean_ci95, mel_cepstral_distortion, speech_frames
 from fakevideo.metrics.msd import modulation_spectrum_distance
 from fakevideo.metrics.prdc import prdc
 from fakevideo.metrics.speaker import cosine_similarity
@@ -76,6 +76,7 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
                 if reference is not None:
                     index_c, index_t = alignment = align_speech(mcep, reference.features.mcep)
                     row["mcd"] = mel_cepstral_distortion(mcep, reference.features.mcep, alignment=alignment)
+                    row |= band_mcds(mcep, reference.features.mcep, alignment)
                     row |= f0_metrics(f0[index_c], reference.features.f0[index_t])
                 audio = synthesize(f0, mcep, utt.features.ap, cfg)
                 row |= burst_metrics(audio, cfg.sample_rate)
@@ -89,7 +90,7 @@ def evaluate_conversions(task, datamodule: VCDataModule, out_dir: str | Path, sp
         real = [u.features.mcep for u in datamodule.test_utts if u.speaker == target]
         pair_rows = [r for r in rows if r["source"] == source and r["target"] == target]
         summary = {"utterances": len(pair_rows), "msd": modulation_spectrum_distance(mceps, real)}
-        for key in ("mcd", "f0_rmse", "f0_corr", "vuv_error", "bursts_per_minute", "peak_over_speech_db",
+        for key in ("mcd", *MCD_BANDS, "f0_rmse", "f0_corr", "vuv_error", "bursts_per_minute", "peak_over_speech_db",
                     "speaker_similarity_target", "speaker_similarity_source"):
             values = [r[key] for r in pair_rows if key in r]
             if values:
@@ -121,7 +122,7 @@ def _write(out_dir: Path, result: dict, rows: list[dict]) -> None:
 
 def pairs_table(result: dict) -> str:
     """Markdown table, one row per conversion pair (mean ± 95 % CI where available)."""
-    columns = ["mcd", "bursts_per_minute", "peak_over_speech_db", "f0_rmse", "f0_corr", "vuv_error", "msd",
+    columns = ["mcd", *MCD_BANDS, "bursts_per_minute", "peak_over_speech_db", "f0_rmse", "f0_corr", "vuv_error", "msd",
                "precision", "recall", "density", "coverage", "speaker_similarity_target", "speaker_similarity_source"]
     present = [c for c in columns if any(c in p for p in result["pairs"].values())]
     lines = ["| pair | " + " | ".join(present) + " |", "|---|" + "---|" * len(present)]

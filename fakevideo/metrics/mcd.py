@@ -16,10 +16,22 @@ from fakevideo.metrics.levels import SPEECH_FLOOR_DB, mcep_level_db, speech_mask
 
 MCD_CONSTANT = 10.0 / np.log(10.0) * np.sqrt(2.0)
 
+#: cepstral bands whose MCD is reported beside the full one, [first, stop): spectral tilt and broad shape, formant-scale
+#: detail, fine structure. A generator and the linear baselines err in different bands (bench/RESULTS.md), and a
+#: smoothed envelope gains only in the upper ones, so the bands say where a model's number comes from.
+MCD_BANDS = {"mcd_c1_4": (1, 5), "mcd_c5_12": (5, 13), "mcd_c13_up": (13, None)}
 
-def frame_mcd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-frame MCD of equally long MCEP sequences [T, D] (c0 excluded)."""
-    return MCD_CONSTANT * np.sqrt(((a[:, 1:] - b[:, 1:]) ** 2).sum(axis=1))
+
+def frame_mcd(a: np.ndarray, b: np.ndarray, first: int = 1, stop: int | None = None) -> np.ndarray:
+    """Per-frame MCD of equally long MCEP sequences [T, D] over cepstra first..stop-1 (default: all but c0)."""
+    return MCD_CONSTANT * np.sqrt(((a[:, first:stop] - b[:, first:stop]) ** 2).sum(axis=1))
+
+
+def band_mcds(converted: np.ndarray, target: np.ndarray, alignment: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+    """MCD restricted to each of `MCD_BANDS`, on the frames `align_speech` paired for the full MCD."""
+    index_c, index_t = alignment
+    return {name: float(frame_mcd(converted[index_c], target[index_t], first, stop).mean())
+            for name, (first, stop) in MCD_BANDS.items()}
 
 
 def speech_frames(mcep: np.ndarray, floor_db: float | None = SPEECH_FLOOR_DB) -> np.ndarray:
