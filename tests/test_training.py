@@ -169,3 +169,18 @@ def test_a_bad_cpu_budget_is_a_config_error(tmp_path, budget):
     cfg = compose("train", [f"max_cpu_minutes={budget}"], tmp_path)
     with pytest.raises(ConfigError, match="max_cpu_minutes="):
         check_run_knobs(cfg)
+
+
+def test_weight_averaging_callback_makes_checkpoints_and_conversion_use_the_averaged_weights(
+        tmp_path, demo_corpus, feature_cache):
+    """The EMA option is Lightning's callback named in the config; its checkpoints hold the averaged weights as the
+    state_dict (the training weights beside them), and our loader converts with the averaged ones."""
+    run_training(tmp_path, demo_corpus, feature_cache, "model=stargan_vc", "data.speakers=[us1_f,us2_m]",
+                 "iterations=6", "validate_every=3", "evaluation.at_end=false",
+                 "+callbacks.ema._target_=pytorch_lightning.callbacks.EMAWeightAveraging", "+callbacks.ema.decay=0.5")
+    checkpoint = load_checkpoint(tmp_path / "checkpoints" / "best.ckpt")  # written mid-training, at a validation
+    averaged, current = checkpoint["state_dict"], checkpoint["current_model_state"]
+    names = [name for name in averaged if name.startswith("generator.")]
+    assert names and any(not torch.equal(averaged[name], current[name]) for name in names)
+    task = load_task(tmp_path / "checkpoints" / "best.ckpt")
+    assert all(torch.equal(task.state_dict()[name], averaged[name]) for name in names)
