@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fakevideo.errors import ConfigError
 from fakevideo.models.cyclegan_vc import CycleGANVCDiscriminator, CycleGANVCGenerator
 from fakevideo.models.cyclegan_vc2 import CycleGANVC2Generator, PatchGANDiscriminator
 from fakevideo.models.maskcyclegan_vc import MaskCycleGANVCGenerator, random_temporal_mask
@@ -52,28 +53,37 @@ def test_stargan_vc2_networks_for_any_speaker_count_and_length(speakers, dims, f
 
 
 RESIDUAL_GENERATORS = {
-    "cyclegan_vc": lambda: CycleGANVCGenerator(36, base_channels=4, residual=True),
-    "cyclegan_vc2": lambda: CycleGANVC2Generator(36, base_channels=4, residual=True),
-    "maskcyclegan_vc": lambda: MaskCycleGANVCGenerator(36, base_channels=4, residual=True),
-    "stargan_vc": lambda: StarGANVCGenerator(3, base_channels=4, residual=True),
-    "stargan_vc2": lambda: StarGANVC2Generator(3, 36, base_channels=4, residual=True),
+    "cyclegan_vc": lambda residual: CycleGANVCGenerator(36, base_channels=4, residual=residual),
+    "cyclegan_vc2": lambda residual: CycleGANVC2Generator(36, base_channels=4, residual=residual),
+    "maskcyclegan_vc": lambda residual: MaskCycleGANVCGenerator(36, base_channels=4, residual=residual),
+    "stargan_vc": lambda residual: StarGANVCGenerator(3, base_channels=4, residual=residual),
+    "stargan_vc2": lambda residual: StarGANVC2Generator(3, 36, base_channels=4, residual=residual),
 }
 
 
+@pytest.mark.parametrize("residual", [True, 5])
 @pytest.mark.parametrize("family", RESIDUAL_GENERATORS)
-def test_residual_generators_start_at_the_identity_and_learn_a_correction(family):
-    """`residual=true`: untrained, every family is the mean/variance baseline in normalised features (the identity);
-    one optimiser step moves it."""
+def test_residual_generators_start_at_a_baseline_and_learn_a_correction(family, residual):
+    """`residual=true`: untrained, every family is the identity in normalised features (the mean/variance mapping);
+    `residual=5`: the identity on c0..c4 and zero (the target speaker's mean) above, the baseline_smooth form. One
+    optimiser step moves it."""
     torch.manual_seed(0)
-    generator = RESIDUAL_GENERATORS[family]()
+    generator = RESIDUAL_GENERATORS[family](residual)
     code = {"stargan_vc": F.one_hot(torch.tensor([0, 2]), 3).float(), "stargan_vc2": pair([0, 1], [2, 0], 3)}
     x = torch.randn(2, 36, 64)
     convert = (lambda: generator(x, code[family])) if family in code else (lambda: generator(x))
-    assert torch.equal(convert(), x)
+    expected = x if residual is True else torch.cat([x[:, :5], torch.zeros_like(x[:, 5:])], dim=1)
+    assert torch.equal(convert(), expected)
     optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
     F.mse_loss(convert(), torch.zeros_like(x)).backward()
     optimizer.step()
-    assert (convert() - x).abs().mean() > 1e-4
+    assert (convert() - expected).abs().mean() > 1e-4
+
+
+@pytest.mark.parametrize("residual", [0, -3, 2.5, "yes"])
+def test_a_bad_residual_option_is_a_config_error(residual):
+    with pytest.raises(ConfigError, match="model.generator.residual="):
+        CycleGANVC2Generator(36, base_channels=4, residual=residual)
 
 
 # Paper width (32) at 36 MCEPs, 4 speakers: counts measured when the models were written; a layer change that

@@ -12,18 +12,26 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple, start_at_identity
+from fakevideo.nn.layers import (
+    GatedConv,
+    ResidualGLU1d,
+    UpsampleGLU,
+    add_residual,
+    pad_to_multiple,
+    residual_cepstra,
+    start_at_identity,
+)
 
 
 class CycleGANVCGenerator(nn.Module):
     """mcep [B, D, T] -> converted mcep [B, D, T], any T (padded to a multiple of 4 inside, cropped back);
-    `residual=True`: output = input + correction (`start_at_identity`)."""
+    `residual`: output = input + correction (`residual_cepstra`)."""
 
     frame_multiple = 4
 
-    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool = False):
+    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool | int = False):
         super().__init__()
-        w, self.residual = base_channels, residual
+        w, self.residual = base_channels, residual_cepstra(residual)
         self.encoder = nn.Sequential(
             GatedConv(1, mcep_dim, 4 * w, 15, padding=7, norm="none"),
             GatedConv(1, 4 * w, 8 * w, 5, stride=2, padding=2),
@@ -38,7 +46,7 @@ class CycleGANVCGenerator(nn.Module):
     def forward(self, mcep: torch.Tensor) -> torch.Tensor:
         frames = mcep.shape[-1]
         out = self.decoder(self.blocks(self.encoder(pad_to_multiple(mcep, self.frame_multiple))))[..., :frames]
-        return mcep + out if self.residual else out
+        return add_residual(out, mcep, self.residual)
 
 
 class CycleGANVCDiscriminator(nn.Module):

@@ -12,5 +12,5 @@ __all__ = ["CycleGANVC2Generator", "PatchGANDiscriminator"]
 class CycleGANVC2Generator(TwoOneTwoGenerator):
     """The unconditioned 2-1-2D generator: forward(mcep [B, D, T]) -> [B, D, T]."""
 
-    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool = False):
+    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool | int = False):
         super().__init__(mcep_dim, base_channels, num_blocks, code_dim=0, residual=residual)

@@ -26,7 +26,7 @@ def random_temporal_mask(batch: int, dims: int, frames: int, max_frames: int, de
 class MaskCycleGANVCGenerator(TwoOneTwoGenerator):
     """forward(mcep [B, D, T], mask [B, D, T] or None = all ones) -> [B, D, T]; input planes (mcep * mask, mask)."""
 
-    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool = False):
+    def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool | int = False):
         super().__init__(mcep_dim, base_channels, num_blocks, code_dim=0, in_channels=2, residual=residual)
 
     def forward(self, mcep: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -6,19 +6,27 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, append_code, pad_to_multiple, start_at_identity
+from fakevideo.nn.layers import (
+    GatedConv,
+    add_residual,
+    append_code,
+    pad_to_multiple,
+    residual_cepstra,
+    start_at_identity,
+)
 
 
 class StarGANVCGenerator(nn.Module):
     """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer;
-    `residual=True`: output = input + correction (`start_at_identity`)."""
+    `residual`: output = input + correction (`residual_cepstra`)."""
 
     frame_multiple = 4
 
-    def __init__(self, num_speakers: int, base_channels: int = 32, norm: str = "instance", residual: bool = False):
+    def __init__(self, num_speakers: int, base_channels: int = 32, norm: str = "instance",
+                 residual: bool | int = False):
         super().__init__()
         c, s = base_channels, num_speakers
-        self.num_speakers, self.residual = num_speakers, residual
+        self.num_speakers, self.residual = num_speakers, residual_cepstra(residual)
         self.encoder = nn.Sequential(
             GatedConv(2, 1, c, (3, 9), padding=(1, 4), norm=norm),
             GatedConv(2, c, 2 * c, (4, 8), stride=2, padding=(1, 3), norm=norm),
@@ -39,7 +47,7 @@ class StarGANVCGenerator(nn.Module):
         for layer in self.decoder:
             h = layer(append_code(h, target_code))
         out = self.out(append_code(h, target_code))[:, 0, :dims, :frames]
-        return mcep + out if self.residual else out
+        return add_residual(out, mcep, self.residual)
 
 
 class StarGANVCDiscriminator(nn.Module):

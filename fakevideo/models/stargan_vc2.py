@@ -25,7 +25,7 @@ class StarGANVC2Generator(TwoOneTwoGenerator):
     """forward(mcep [B, D, T], pair code [B, 2S]) -> converted mcep [B, D, T]."""
 
     def __init__(self, num_speakers: int, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6,
-                 residual: bool = False):
+                 residual: bool | int = False):
         super().__init__(mcep_dim, base_channels, num_blocks, code_dim=2 * num_speakers, residual=residual)
         self.num_speakers = num_speakers
 

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from fakevideo.errors import ConfigError
+
 _CONV = {(1, False): nn.Conv1d, (2, False): nn.Conv2d, (1, True): nn.ConvTranspose1d, (2, True): nn.ConvTranspose2d}
 
 
@@ -38,11 +40,30 @@ class GatedConv(nn.Module):
         return F.glu(self.norm(self.conv(x)), dim=1)
 
 
+def residual_cepstra(residual: bool | int) -> bool | int:
+    """Check a generator's `residual` option (not in the papers): False, the network's output is the conversion;
+    True, output = input + correction; k > 0, the same on cepstra c0..c(k-1) only, the network's output as it is
+    above. The correction layer starts at zero (`start_at_identity`), so an untrained generator is the mean/variance
+    mapping (True) or that mapping below c_k and the target speaker's mean above (k: the baseline_smooth reference)."""
+    if isinstance(residual, bool) or (isinstance(residual, int) and residual > 0):
+        return residual
+    raise ConfigError(f"model.generator.residual={residual!r}: false, true, or the number of low cepstra (> 0) that "
+                      "the generator corrects instead of replacing")
+
+
+def add_residual(out: torch.Tensor, x: torch.Tensor, residual: bool | int) -> torch.Tensor:
+    """A generator's output [B, D, T] with its input added as `residual` says (see `residual_cepstra`)."""
+    if residual is True:
+        return x + out
+    if not residual:
+        return out
+    return torch.cat([x[:, :residual] + out[:, :residual], out[:, residual:]], dim=1)
+
+
 def start_at_identity(output_layer: nn.Module) -> None:
-    """Zero a residual generator's output layer (output = input + correction, not in the papers): untrained, it is
-    the identity on speaker-normalised features, i.e. the mean/variance baseline, and training moves away from that
-    mapping only where the losses ask. Without it the low cepstra (spectral tilt, c1-c3), which the linear mapping
-    gets right, are where the papers' generators lose most against the baseline on a CPU budget (bench/RESULTS.md)."""
+    """Zero a residual generator's correction layer: untrained, the generator then passes its input through where it
+    is residual. Without it the low cepstra (spectral tilt, c1-c4), which the linear mapping gets right, are where the
+    papers' generators lose most against the baselines on a CPU budget (bench/RESULTS.md)."""
     nn.init.zeros_(output_layer.weight)
     nn.init.zeros_(output_layer.bias)
 

@@ -14,7 +14,15 @@ import math
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, pad_to_multiple, start_at_identity
+from fakevideo.nn.layers import (
+    GatedConv,
+    ResidualGLU1d,
+    UpsampleGLU,
+    add_residual,
+    pad_to_multiple,
+    residual_cepstra,
+    start_at_identity,
+)
 
 
 class To1d(nn.Module):
@@ -47,14 +55,15 @@ class TwoOneTwoGenerator(nn.Module):
     """mcep [B, D, T] -> converted mcep [B, D, T] for any T (padded to a multiple of 4 inside, cropped back).
     `code_dim > 0` makes the residual blocks' norms conditional on a code [B, code_dim] (StarGAN-VC2);
     `in_channels > 1` lets a subclass feed planes besides the MCEPs (MaskCycleGAN-VC's mask) through `body`;
-    `residual=True`: output = first input plane + correction (`start_at_identity`)."""
+    `residual`: output = first input plane + correction (`residual_cepstra`)."""
 
     frame_multiple = 4
 
     def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, code_dim: int = 0,
-                 in_channels: int = 1, residual: bool = False):
+                 in_channels: int = 1, residual: bool | int = False):
         super().__init__()
-        w, self.mcep_dim, self.code_dim, self.residual = base_channels, mcep_dim, code_dim, residual
+        w, self.mcep_dim, self.code_dim = base_channels, mcep_dim, code_dim
+        self.residual = residual_cepstra(residual)
         freq = math.ceil(mcep_dim / self.frame_multiple)
         self.encoder = nn.Sequential(
             GatedConv(2, in_channels, 4 * w, (5, 15), padding=(2, 7), norm="none"),
@@ -80,4 +89,4 @@ class TwoOneTwoGenerator(nn.Module):
         for block in self.blocks:
             h = block(h, code)
         out = self.decoder(self.to_2d(h))[:, 0, :dims, :frames]
-        return planes[:, 0] + out if self.residual else out
+        return add_residual(out, planes[:, 0], self.residual)
