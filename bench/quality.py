@@ -29,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import yaml
 from matplotlib.figure import Figure
 
 from fakevideo import zoo
@@ -108,7 +109,12 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
                                                                       "speaker_similarity_source")},
             "closer": f"{closer}/{total}", "directions": per_direction, "iterations": curve[-1][1] if curve else 0,
             "beaten_at": beaten, "versus": versus, "pairs": result["pairs"], "curve": curve,
-            "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"]}
+            "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"],
+            "weights": None if model == BASELINE else run_config(run_dir)["evaluation"]["weights"]}
+
+
+def run_config(run_dir: Path) -> dict:
+    return yaml.safe_load((run_dir / "config.yaml").read_text())
 
 
 def smoothed_reference(run_dir: Path) -> dict:
@@ -140,11 +146,18 @@ def compare(versus: dict | None) -> str:
     return f"{versus['difference']:+.2f} ± {versus['ci95']:.2f} ({versus['verdict']})" if versus else "-"
 
 
+def evaluated_weights(rows: list[dict]) -> str:
+    """What the models' test numbers are of: the size preset says (`evaluation.weights` in each run's config)."""
+    kinds = {row["weights"] for row in rows if row.get("weights")}
+    said = {"best": "the best checkpoint by validation", "last": "the final weights"}
+    return "each model evaluated at " + " or ".join(said.get(kind, kind) for kind in sorted(kinds))
+
+
 def table(rows: list[dict], args) -> str:
     lines = [f"Speakers {' and '.join(f'{k} ({v})' for k, v in args.voices.items())}, {args.train} training "
              f"and {args.test} test sentences each, both directions; size={args.size}, F0 {args.f0_method}, "
              f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
-             f"thread(s); each model evaluated at its best checkpoint by validation.", "",
+             f"thread(s); {evaluated_weights(rows)}.", "",
              "| system | MCD (dB) | vs baseline_meanvar MCD (paired, 95% CI) | vs baseline_smooth MCD | F0 RMSE | "
              "sim. target | sim. source | closer to target | minutes to beat baseline (val MCD) | iterations | "
              "generator params | GFLOP / iteration |", "|---|" + "---|" * 11]
