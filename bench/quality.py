@@ -216,7 +216,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="keep the runs of --out that finished (their eval/metrics.json exists): resume a bench")
     parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
-    parser.add_argument("--size", default="tiny")
+    parser.add_argument("--size", default="cpu",
+                        help="size preset of the models (cpu: the short-budget recipe; tiny: the papers' recipes)")
     parser.add_argument("--train", type=int, default=30, help="training sentences per speaker")
     parser.add_argument("--test", type=int, default=10, help="test sentences per speaker")
     parser.add_argument("--val-per-speaker", type=int, default=3,
