@@ -12,15 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import (
-    GatedConv,
-    ResidualGLU1d,
-    UpsampleGLU,
-    add_residual,
-    pad_to_multiple,
-    residual_cepstra,
-    start_at_identity,
-)
+from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, add_residual, pad_to_multiple, residual_cepstra
 
 
 class CycleGANVCGenerator(nn.Module):
@@ -31,7 +23,7 @@ class CycleGANVCGenerator(nn.Module):
 
     def __init__(self, mcep_dim: int, base_channels: int = 32, num_blocks: int = 6, residual: bool | int = False):
         super().__init__()
-        w, self.residual = base_channels, residual_cepstra(residual)
+        w = base_channels
         self.encoder = nn.Sequential(
             GatedConv(1, mcep_dim, 4 * w, 15, padding=7, norm="none"),
             GatedConv(1, 4 * w, 8 * w, 5, stride=2, padding=2),
@@ -40,8 +32,7 @@ class CycleGANVCGenerator(nn.Module):
         self.blocks = nn.Sequential(*(ResidualGLU1d(16 * w, 32 * w, 3) for _ in range(num_blocks)))
         self.decoder = nn.Sequential(UpsampleGLU(1, 16 * w, 16 * w), UpsampleGLU(1, 16 * w, 8 * w),
                                      nn.Conv1d(8 * w, mcep_dim, 15, padding=7))
-        if residual:
-            start_at_identity(self.decoder[-1])
+        self.residual = residual_cepstra(residual, self.decoder[-1])
 
     def forward(self, mcep: torch.Tensor) -> torch.Tensor:
         frames = mcep.shape[-1]

@@ -6,14 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import (
-    GatedConv,
-    add_residual,
-    append_code,
-    pad_to_multiple,
-    residual_cepstra,
-    start_at_identity,
-)
+from fakevideo.nn.layers import GatedConv, add_residual, append_code, pad_to_multiple, residual_cepstra
 
 
 class StarGANVCGenerator(nn.Module):
@@ -26,7 +19,7 @@ class StarGANVCGenerator(nn.Module):
                  residual: bool | int = False):
         super().__init__()
         c, s = base_channels, num_speakers
-        self.num_speakers, self.residual = num_speakers, residual_cepstra(residual)
+        self.num_speakers = num_speakers
         self.encoder = nn.Sequential(
             GatedConv(2, 1, c, (3, 9), padding=(1, 4), norm=norm),
             GatedConv(2, c, 2 * c, (4, 8), stride=2, padding=(1, 3), norm=norm),
@@ -37,8 +30,7 @@ class StarGANVCGenerator(nn.Module):
             GatedConv(2, 2 * c + s, c, 4, stride=2, padding=1, norm=norm, transposed=True),
         ])
         self.out = nn.Conv2d(c + s, 1, (3, 9), padding=(1, 4))
-        if residual:
-            start_at_identity(self.out)
+        self.residual = residual_cepstra(residual, self.out)
 
     def forward(self, mcep: torch.Tensor, target_code: torch.Tensor) -> torch.Tensor:
         """mcep [B, D, T] (normalised), target_code [B, S] one-hot -> converted mcep [B, D, T]; any D, T."""

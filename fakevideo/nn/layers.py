@@ -40,15 +40,20 @@ class GatedConv(nn.Module):
         return F.glu(self.norm(self.conv(x)), dim=1)
 
 
-def residual_cepstra(residual: bool | int) -> bool | int:
-    """Check a generator's `residual` option (not in the papers): False, the network's output is the conversion;
-    True, output = input + correction; k > 0, the same on cepstra c0..c(k-1) only, the network's output as it is
-    above. The correction layer starts at zero (`start_at_identity`), so an untrained generator is the mean/variance
-    mapping (True) or that mapping below c_k and the target speaker's mean above (k: the baseline_smooth reference)."""
-    if isinstance(residual, bool) or (isinstance(residual, int) and residual > 0):
-        return residual
-    raise ConfigError(f"model.generator.residual={residual!r}: false, true, or the number of low cepstra (> 0) that "
-                      "the generator corrects instead of replacing")
+def residual_cepstra(residual: bool | int, correction_layer: nn.Module) -> bool | int:
+    """Check a generator's `residual` option (not in the papers) and start its correction layer at zero when set.
+    False: the network's output is the conversion; True: output = input + correction; k > 0: the same on cepstra
+    c0..c(k-1) only, the network's output as it is above. Untrained, a residual generator is then the mean/variance
+    mapping (True) or that mapping below c_k and the target speaker's mean above (k: the baseline_smooth reference).
+    Without it the low cepstra (spectral tilt, c1-c4), which the linear mapping gets right, are where the papers'
+    generators lose most against the baselines on a CPU budget (bench/RESULTS.md)."""
+    if not (isinstance(residual, bool) or (isinstance(residual, int) and residual > 0)):
+        raise ConfigError(f"model.generator.residual={residual!r}: false, true, or the number of low cepstra (> 0) "
+                          "that the generator corrects instead of replacing")
+    if residual:
+        nn.init.zeros_(correction_layer.weight)
+        nn.init.zeros_(correction_layer.bias)
+    return residual
 
 
 def add_residual(out: torch.Tensor, x: torch.Tensor, residual: bool | int) -> torch.Tensor:
@@ -58,14 +63,6 @@ def add_residual(out: torch.Tensor, x: torch.Tensor, residual: bool | int) -> to
     if not residual:
         return out
     return torch.cat([x[:, :residual] + out[:, :residual], out[:, residual:]], dim=1)
-
-
-def start_at_identity(output_layer: nn.Module) -> None:
-    """Zero a residual generator's correction layer: untrained, the generator then passes its input through where it
-    is residual. Without it the low cepstra (spectral tilt, c1-c4), which the linear mapping gets right, are where the
-    papers' generators lose most against the baselines on a CPU budget (bench/RESULTS.md)."""
-    nn.init.zeros_(output_layer.weight)
-    nn.init.zeros_(output_layer.bias)
 
 
 def append_code(x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:

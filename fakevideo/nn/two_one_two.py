@@ -14,15 +14,7 @@ import math
 import torch
 from torch import nn
 
-from fakevideo.nn.layers import (
-    GatedConv,
-    ResidualGLU1d,
-    UpsampleGLU,
-    add_residual,
-    pad_to_multiple,
-    residual_cepstra,
-    start_at_identity,
-)
+from fakevideo.nn.layers import GatedConv, ResidualGLU1d, UpsampleGLU, add_residual, pad_to_multiple, residual_cepstra
 
 
 class To1d(nn.Module):
@@ -63,7 +55,6 @@ class TwoOneTwoGenerator(nn.Module):
                  in_channels: int = 1, residual: bool | int = False):
         super().__init__()
         w, self.mcep_dim, self.code_dim = base_channels, mcep_dim, code_dim
-        self.residual = residual_cepstra(residual)
         freq = math.ceil(mcep_dim / self.frame_multiple)
         self.encoder = nn.Sequential(
             GatedConv(2, in_channels, 4 * w, (5, 15), padding=(2, 7), norm="none"),
@@ -75,8 +66,7 @@ class TwoOneTwoGenerator(nn.Module):
         self.to_2d = To2d(8 * w, 8 * w, freq)
         self.decoder = nn.Sequential(UpsampleGLU(2, 8 * w, 8 * w), UpsampleGLU(2, 8 * w, 4 * w),
                                      nn.Conv2d(4 * w, 1, (5, 15), padding=(2, 7)))
-        if residual:
-            start_at_identity(self.decoder[-1])
+        self.residual = residual_cepstra(residual, self.decoder[-1])
 
     def forward(self, mcep: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
         return self.body(mcep.unsqueeze(1), code)
