@@ -164,6 +164,12 @@ def test_a_cpu_time_budget_ends_training_like_its_last_iteration(tmp_path, demo_
     assert 0 < steps < 2 * 500 / 5
 
 
+@pytest.mark.parametrize("decay", [0, 1, 1.5, "slow", True])
+def test_a_bad_ema_decay_is_a_config_error(tmp_path, decay):
+    with pytest.raises(ConfigError, match="ema_decay="):
+        check_run_knobs(compose("train", [f"ema_decay={decay}"], tmp_path))
+
+
 @pytest.mark.parametrize("budget", [0, -1, "soon", True])
 def test_a_bad_cpu_budget_is_a_config_error(tmp_path, budget):
     cfg = compose("train", [f"max_cpu_minutes={budget}"], tmp_path)
@@ -171,13 +177,13 @@ def test_a_bad_cpu_budget_is_a_config_error(tmp_path, budget):
         check_run_knobs(cfg)
 
 
-def test_weight_averaging_callback_makes_checkpoints_and_conversion_use_the_averaged_weights(
-        tmp_path, demo_corpus, feature_cache):
-    """The EMA option is Lightning's callback named in the config; its checkpoints hold the averaged weights as the
-    state_dict (the training weights beside them), and our loader converts with the averaged ones."""
+def test_weight_averaging_makes_checkpoints_and_conversion_use_the_averaged_weights(tmp_path, demo_corpus,
+                                                                                     feature_cache):
+    """`ema_decay` adds Lightning's EMAWeightAveraging; its checkpoints hold the averaged weights as the state_dict
+    (the training weights beside them), and our loader converts with the averaged ones."""
     run_training(tmp_path, demo_corpus, feature_cache, "model=stargan_vc", "data.speakers=[us1_f,us2_m]",
                  "iterations=6", "validate_every=3", "evaluation.at_end=false",
-                 "+callbacks.ema._target_=pytorch_lightning.callbacks.EMAWeightAveraging", "+callbacks.ema.decay=0.5")
+                 "ema_decay=0.5")
     checkpoint = load_checkpoint(tmp_path / "checkpoints" / "best.ckpt")  # written mid-training, at a validation
     averaged, current = checkpoint["state_dict"], checkpoint["current_model_state"]
     names = [name for name in averaged if name.startswith("generator.")]

@@ -14,7 +14,7 @@ from pathlib import Path
 import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf, open_dict
-from pytorch_lightning.callbacks import ModelCheckpoint
+from pytorch_lightning.callbacks import EMAWeightAveraging, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
@@ -65,6 +65,9 @@ def build_trainer(cfg: DictConfig, task, run_dir: Path) -> pl.Trainer:
                                          save_top_k=1, auto_insert_metric_name=False, enable_version_counter=False))
     if cfg.get("max_cpu_minutes") is not None:
         callbacks.append(CpuTimeBudget(cfg.max_cpu_minutes))
+    if cfg.get("ema_decay") is not None:
+        # validation, checkpoints (state_dict), conversion and the end-of-run evaluation see the averaged weights
+        callbacks.append(EMAWeightAveraging(decay=cfg.ema_decay))
     if cfg.trainer.get("enable_progress_bar", True):
         callbacks.append(IterationProgress(cfg.get("log_progress_every_s", 60.0)))
     callbacks += [hydra.utils.instantiate(node) for node in (cfg.get("callbacks") or {}).values()]
@@ -125,6 +128,9 @@ def check_run_knobs(cfg: DictConfig) -> None:
     budget = cfg.get("max_cpu_minutes")
     if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0):
         raise ConfigError(f"max_cpu_minutes={budget!r}: must be a positive number of minutes (or null)")
+    decay = cfg.get("ema_decay")
+    if decay is not None and (isinstance(decay, bool) or not isinstance(decay, int | float) or not 0 < decay < 1):
+        raise ConfigError(f"ema_decay={decay!r}: must be a number between 0 and 1 (or null: no weight averaging)")
     weights = (cfg.get("evaluation") or {}).get("weights", "best")
     if weights not in EVALUATED_WEIGHTS:
         raise ConfigError(f"evaluation.weights={weights!r}: must be one of {', '.join(EVALUATED_WEIGHTS)}")
