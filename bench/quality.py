@@ -95,6 +95,12 @@ def directions(eval_dir: Path) -> dict[str, dict]:
     return result
 
 
+def closer_count(per_direction: dict[str, dict]) -> str:
+    """Test utterances closer to the target speaker than to the source, over both directions: `closer/total`."""
+    return (f"{sum(d['closer'] for d in per_direction.values())}/"
+            f"{sum(d['utterances'] for d in per_direction.values())}")
+
+
 def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict:
     result = json.loads((run_dir / "eval" / "metrics.json").read_text())
     cost = json.loads((run_dir / "model_size.json").read_text())
@@ -102,13 +108,12 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
     beaten = next((minutes for minutes, _, mcd in curve if baseline_val_mcd is not None and mcd < baseline_val_mcd),
                   None)
     per_direction = directions(run_dir / "eval")
-    closer = sum(d["closer"] for d in per_direction.values())
-    total = sum(d["utterances"] for d in per_direction.values())
     versus = result.get("versus", {})
     return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
                                                                       "speaker_similarity_source")},
-            "closer": f"{closer}/{total}", "directions": per_direction, "iterations": curve[-1][1] if curve else 0,
-            "beaten_at": beaten, "versus": versus, "pairs": result["pairs"], "curve": curve,
+            "closer": closer_count(per_direction), "directions": per_direction,
+            "iterations": curve[-1][1] if curve else 0, "beaten_at": beaten, "versus": versus, "pairs": result["pairs"],
+            "curve": curve,
             "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"],
             "weights": None if model == BASELINE else run_config(run_dir)["evaluation"]["weights"]}
 
@@ -126,10 +131,8 @@ def smoothed_reference(run_dir: Path) -> dict:
     versus = paired_comparison(read_rows(folder / SMOOTHED), read_rows(folder / BASELINE), "mcd", lower_is_better=True)
     return {"model": SMOOTHED, **{k: overall.get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
                                                                "speaker_similarity_source")},
-            "closer": f"{sum(d['closer'] for d in per_direction.values())}/"
-                      f"{sum(d['utterances'] for d in per_direction.values())}",
-            "directions": per_direction, "iterations": 0, "beaten_at": None, "versus": {BASELINE: {"mcd": versus}},
-            "curve": [], "parameters": 0, "gflop": 0.0}
+            "closer": closer_count(per_direction), "directions": per_direction, "iterations": 0, "beaten_at": None,
+            "versus": {BASELINE: {"mcd": versus}}, "curve": [], "parameters": 0, "gflop": 0.0}
 
 
 def fmt(value, digits: int = 2) -> str:
@@ -200,6 +203,12 @@ def write_results(text: str, results: Path) -> None:
     results.write_text(body)
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 1")
+    return int(text)
+
+
 def voice_arg(text: str) -> tuple[str, str]:
     name, _, voice = text.partition("=")
     if not name or not voice:
@@ -230,7 +239,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=None, help="also write the table into this RESULTS.md")
     parser.add_argument("--voices", nargs=2, metavar="NAME=VOICE", type=voice_arg, default=list(HELD_OUT.items()),
                         help="the two espeak-ng voices of the corpus (default: the held-out pair)")
-    parser.add_argument("--jobs", type=int, default=1, help="models trained at once (the baseline runs first)")
+    parser.add_argument("--jobs", type=positive_int, default=1,
+                        help="models trained at once (the baseline runs first)")
     parser.add_argument("overrides", nargs="*", help="train.py overrides for the models (not the baseline)")
     args = parser.parse_args()
     args.out, args.voices = args.out.resolve(), dict(args.voices)
@@ -247,7 +257,7 @@ def main() -> None:
         print(f"{model}: {seconds / 60:.1f} min (training, validation and evaluation)", flush=True)
 
     run(BASELINE)  # first and alone: it extracts the features every other run then reads from the cache
-    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+    with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(run, args.models))
     baseline_curve = validation_curve(runs[BASELINE])
     baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None

@@ -1,0 +1,63 @@
+"""bench/quality.py's report: the per-direction bar (MCD, utterances closer to the target) is counted from each run's
+per-utterance evaluation, and the command line refuses what it cannot run."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def quality(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    sys.modules.pop("quality", None)
+    import quality
+
+    return quality
+
+
+def write_evaluation(folder: Path, rows: list[tuple[str, str, float, float, float]]) -> Path:
+    """An evaluation folder's per_utterance.csv: (source, target, mcd, similarity to target, to source) rows."""
+    folder.mkdir(parents=True)
+    with open(folder / "per_utterance.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["source", "target", "mcd", "speaker_similarity_target", "speaker_similarity_source"])
+        writer.writerows(rows)
+    return folder
+
+
+def test_directions_count_utterances_closer_to_the_target_per_direction(quality, tmp_path):
+    folder = write_evaluation(tmp_path / "eval", [
+        ("m", "f", 10.0, 0.9, 0.5), ("m", "f", 12.0, 0.4, 0.6),   # one closer to the target, one to the source
+        ("f", "m", 14.0, 0.8, 0.7), ("f", "m", 16.0, 0.8, 0.8),   # a tie is not closer
+    ])
+    per_direction = quality.directions(folder)
+    assert per_direction == {"f->m": {"mcd": 15.0, "closer": 1, "utterances": 2},
+                             "m->f": {"mcd": 11.0, "closer": 1, "utterances": 2}}
+    assert quality.closer_count(per_direction) == "2/4"
+
+
+def test_the_per_direction_table_shows_each_direction(quality, tmp_path):
+    per_direction = quality.directions(write_evaluation(tmp_path / "eval", [
+        ("m", "f", 10.0, 0.9, 0.5), ("f", "m", 14.0, 0.4, 0.7)]))
+    row = {"model": "cyclegan_vc2", "mcd": 12.0, "f0_rmse": 90.0, "speaker_similarity_target": 0.8,
+           "speaker_similarity_source": 0.6, "closer": quality.closer_count(per_direction),
+           "directions": per_direction, "iterations": 10, "beaten_at": None, "versus": {}, "parameters": 5,
+           "gflop": 1.0, "weights": "last"}
+    args = argparse.Namespace(voices={"m": "en+m1", "f": "en+f1"}, train=30, test=10, size="cpu", f0_method="dio",
+                              minutes=6.0, cpu=True, threads=1)
+    text = quality.table([row], args)
+    assert "| cyclegan_vc2 | 14.00, 0/1 | 10.00, 1/1 |" in text
+    assert "| 1/2 | never |" in text and "the final weights" in text
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_whole_number(quality, jobs):
+    with pytest.raises(argparse.ArgumentTypeError, match="at least 1"):
+        quality.positive_int(jobs)
