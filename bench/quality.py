@@ -112,7 +112,9 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
     return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
                                                                       "speaker_similarity_source")},
             "closer": closer_count(per_direction), "directions": per_direction,
-            "iterations": curve[-1][1] if curve else 0, "beaten_at": beaten, "versus": versus, "pairs": result["pairs"],
+            "iterations": result.get("iterations_trained", curve[-1][1] if curve else 0),
+            "evaluated_at": result.get("evaluated_iteration"),
+            "beaten_at": beaten, "versus": versus, "pairs": result["pairs"],
             "curve": curve,
             "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"],
             "weights": None if model == BASELINE else run_config(run_dir)["evaluation"]["weights"]}
@@ -145,6 +147,13 @@ def beaten(row: dict) -> str:
     return "never" if row["beaten_at"] is None else f"{row['beaten_at']:.1f}"
 
 
+def iterations(row: dict) -> str:
+    """Iterations trained, and those of the evaluated weights when they differ (a best checkpoint near the start says
+    training did not improve on it)."""
+    evaluated = row.get("evaluated_at")
+    return f"{row['iterations']}" + ("" if evaluated is None or evaluated == row["iterations"] else f" ({evaluated})")
+
+
 def compare(versus: dict | None) -> str:
     return f"{versus['difference']:+.2f} ± {versus['ci95']:.2f} ({versus['verdict']})" if versus else "-"
 
@@ -162,14 +171,14 @@ def table(rows: list[dict], args) -> str:
              f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
              f"thread(s); {evaluated_weights(rows)}.", "",
              "| system | MCD (dB) | vs baseline_meanvar MCD (paired, 95% CI) | vs baseline_smooth MCD | F0 RMSE | "
-             "sim. target | sim. source | closer to target | minutes to beat baseline (val MCD) | iterations | "
-             "generator params | GFLOP / iteration |", "|---|" + "---|" * 11]
+             "sim. target | sim. source | closer to target | minutes to beat baseline (val MCD) | "
+             "iterations (evaluated) | generator params | GFLOP / iteration |", "|---|" + "---|" * 11]
     for row in rows:
         compared = [compare(row["versus"].get(name, {}).get("mcd")) for name in (BASELINE, SMOOTHED)]
         lines.append(f"| {row['model']} | {fmt(row['mcd'])} | {' | '.join(compared)} | {fmt(row['f0_rmse'], 1)} | "
                      f"{fmt(row['speaker_similarity_target'], 3)} | {fmt(row['speaker_similarity_source'], 3)} | "
                      f"{row['closer']} | {beaten(row)} | "
-                     f"{row['iterations']} | {row['parameters']} | {row['gflop']:.2f} |")
+                     f"{iterations(row)} | {row['parameters']} | {row['gflop']:.2f} |")
     names = list(rows[0]["directions"]) if rows else []
     lines += ["", "Per direction (mean MCD, test utterances closer to the target than to the source):", "",
               "| system | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]

@@ -146,9 +146,10 @@ def test_paper_batch_of_the_one_to_one_models_is_a_size_setting(tmp_path):
 @pytest.mark.parametrize("model", zoo.trained_voice_models())
 def test_size_cpu_is_size_tiny_plus_the_short_budget_recipe(tmp_path, model):
     """size=cpu keeps each family's size=tiny cost and adds the recipe (conf/size/cpu.yaml): a generator correcting
-    c0..c7, weight averaging, the final averaged weights evaluated. A new family needs its size_model/cpu_*.yaml."""
+    c0..c7, weight averaging, the best averaged weights by val/conversion evaluated. A new family needs its
+    size_model/cpu_*.yaml."""
     tiny = compose("train", [f"model={model}", "size=tiny"], tmp_path)
     cpu = compose("train", [f"model={model}", "size=cpu"], tmp_path)
     assert (cpu.width, cpu.data.batch_size) == (tiny.width, tiny.data.batch_size)
     assert cpu.model.generator.residual == 8 and not tiny.model.generator.residual
-    assert cpu.ema_decay == 0.99 and cpu.evaluation.weights == "last"
+    assert cpu.ema_decay == 0.99 and cpu.evaluation.weights == "best"

@@ -61,3 +61,8 @@ def test_the_per_direction_table_shows_each_direction(quality, tmp_path):
 def test_jobs_must_be_a_positive_whole_number(quality, jobs):
     with pytest.raises(argparse.ArgumentTypeError, match="at least 1"):
         quality.positive_int(jobs)
+
+
+@pytest.mark.parametrize(("evaluated", "shown"), [(None, "900"), (900, "900"), (25, "900 (25)")])
+def test_the_iterations_column_says_when_the_evaluated_weights_are_earlier(quality, evaluated, shown):
+    assert quality.iterations({"iterations": 900, "evaluated_at": evaluated}) == shown

@@ -1,6 +1,7 @@
 """Training through the one trainer: iterations mean generator updates, losses fall, checkpoints resume."""
 
 import csv
+import json
 import os
 import re
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ import torch
 from conftest import run_training, train_overrides
 from omegaconf import OmegaConf, open_dict
 
+from fakevideo.atomic import write_json
 from fakevideo.config import compose
 from fakevideo.errors import CheckpointError, ConfigError
 from fakevideo.training.checkpoints import load_checkpoint, load_task
@@ -123,7 +125,7 @@ def test_device_requests_beyond_the_machine_are_config_errors(monkeypatch):
 
 
 @pytest.mark.parametrize("weights", ["best", "last"])
-def test_the_end_of_run_evaluation_uses_the_best_checkpoint(trained_stargan, weights):
+def test_the_end_of_run_evaluation_uses_the_best_checkpoint(trained_stargan, weights, tmp_path):
     """A GAN's last weights are one point of a noisy walk: the test split is evaluated with the checkpoint kept by
     the optimised metric unless `evaluation.weights=last`; the summary says which."""
     best_path = trained_stargan / "checkpoints" / "best.ckpt"
@@ -137,6 +139,8 @@ def test_the_end_of_run_evaluation_uses_the_best_checkpoint(trained_stargan, wei
 
     def fake_evaluate(datamodule, out_dir, **options):
         seen.update(task.state_dict())
+        out_dir.mkdir()
+        write_json(out_dir / "metrics.json", {"overall": {"mcd": 9.0}})
         return {"overall": {"mcd": 9.0}}
 
     task.evaluate = fake_evaluate
@@ -144,10 +148,15 @@ def test_the_end_of_run_evaluation_uses_the_best_checkpoint(trained_stargan, wei
                              best_model_score=torch.tensor(3.0))
     trainer = SimpleNamespace(is_global_zero=True, checkpoint_callbacks=[keeper], loggers=[])
     cfg = OmegaConf.create({"evaluation": {"at_end": True, "weights": weights}})
-    summary = evaluate_at_end(cfg, task, None, trainer, trained_stargan)
+    summary = evaluate_at_end(cfg, task, None, trainer, tmp_path)
     expected = best if weights == "best" else last
     assert all(torch.equal(seen[k], expected[k]) for k in expected)
-    assert ("best.ckpt (best by val/conversion)" in summary["evaluated"]) == (weights == "best")
+    assert ("best.ckpt (best by val/conversion" in summary["evaluated"]) == (weights == "best")
+    # the iteration of the evaluated weights is kept with the numbers (a best checkpoint at the start is a finding)
+    best_iteration = load_checkpoint(best_path)["global_step"] // task.steps_per_iteration
+    assert summary["evaluated_iteration"] == (best_iteration if weights == "best" else task.iteration)
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["evaluated_iteration"] == \
+        summary["evaluated_iteration"]
 
 
 def test_an_unknown_evaluated_weights_choice_is_a_config_error(tmp_path):

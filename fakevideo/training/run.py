@@ -18,6 +18,7 @@ from pytorch_lightning.callbacks import EMAWeightAveraging, ModelCheckpoint
 from pytorch_lightning.loggers import WandbLogger
 
 import fakevideo.config  # noqa: F401  (registers resolvers)
+from fakevideo.atomic import write_json
 from fakevideo.contracts import RunDataModule
 from fakevideo.errors import CheckpointError, ConfigError, check_positive_int
 from fakevideo.training.callbacks import CpuTimeBudget, SaveLastCheckpoint
@@ -89,16 +90,21 @@ def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_
     if not evaluation.get("at_end") or not trainer.is_global_zero:
         return None
     best = best_checkpoint(trainer)
-    evaluated = "the last weights"
+    evaluated = f"the last weights (iteration {task.iteration})"
+    iteration = task.iteration
     if evaluation.get("weights", "best") == "best" and best is not None:
-        task.load_state_dict(load_checkpoint(best[0])["state_dict"])
-        evaluated = f"{best[0]} (best by {best[1]})"
+        checkpoint = load_checkpoint(best[0])
+        task.load_state_dict(checkpoint["state_dict"])
+        iteration = checkpoint["global_step"] // task.steps_per_iteration
+        evaluated = f"{best[0]} (best by {best[1]}, iteration {iteration} of {task.iteration})"
     log.info("evaluating %s on the test split", evaluated)
     options = {k: v for k, v in evaluation.items() if k not in ("at_end", "weights")}
     summary = task.evaluate(datamodule, run_dir / "eval", **options)
     if summary is None:
         return None
-    summary["evaluated"] = evaluated
+    # which weights the numbers are of: a best checkpoint early in a long run says training did not improve on it
+    summary |= {"evaluated": evaluated, "evaluated_iteration": iteration, "iterations_trained": task.iteration}
+    write_json(run_dir / "eval" / "metrics.json", summary)
     for logger in trainer.loggers:
         logger.log_metrics({f"test/{k}": v for k, v in summary["overall"].items()}, step=trainer.global_step)
         logger.save()
