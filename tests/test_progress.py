@@ -62,6 +62,15 @@ def test_summary_names_the_files_and_the_headline_against_references(tmp_path: P
     assert "baseline_meanvar: MCD 10.50 dB, speaker similarity to target 0.600; model MCD -1.38 ± 0.42 dB against " \
            "it: better" in text
     assert "evaluated: best.ckpt (best by val/mcd)" in text
+    assert "training did not improve on its start" not in text  # nothing said of the iteration: no note
+
+
+@pytest.mark.parametrize(("evaluated", "noted"), [(25, True), (100, True), (101, False), (1000, False)])
+def test_summary_notes_a_best_checkpoint_from_the_start_of_training(tmp_path: Path, evaluated, noted):
+    """A run whose best weights come from its first tenth says so: its numbers are of its start, not of training."""
+    evaluation = {"overall": {"mcd": 9.0}, "evaluated_iteration": evaluated, "iterations_trained": 1000}
+    text = run_summary(tmp_path, None, evaluation)
+    assert (f"from iteration {evaluated} of 1000" in text) == noted
 
 
 @pytest.mark.parametrize("message", ["`isinstance(treespec, LeafSpec)` is deprecated, use ...",

@@ -35,6 +35,20 @@ def result_lines(evaluation: dict) -> list[str]:
                     for name, overall in (evaluation.get("references") or {}).items()]
 
 
+#: a best checkpoint within this fraction of the run's start is worth a line: later training only made it worse
+EARLY_BEST = 0.1
+
+
+def early_best_note(evaluation: dict) -> str | None:
+    """A note when the evaluated (best) weights come from the first tenth of training: what the run reports is
+    mostly its starting point (e.g. a residual generator's baseline_smooth start), not what training learned."""
+    evaluated, trained = evaluation.get("evaluated_iteration"), evaluation.get("iterations_trained")
+    if evaluated is None or not trained or evaluated > EARLY_BEST * trained:
+        return None
+    return (f"note: the evaluated weights are from iteration {evaluated} of {trained}; validation got no better after "
+            "that (see val/conversion in the logs): training did not improve on its start")
+
+
 def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: dict | None) -> str:
     """The closing block: run folder, checkpoints (with the best one's metric), the test split's headline next to
     each reference's (unconverted source, mean/variance baseline) and where the details are."""
@@ -45,6 +59,8 @@ def run_summary(run_dir: Path, best: tuple[str, str, float] | None, evaluation: 
     if evaluation is not None:
         if evaluation.get("evaluated"):
             lines.append(f"  evaluated: {evaluation['evaluated']}")
+        if note := early_best_note(evaluation):
+            lines.append(f"  {note}")
         lines += [f"  {line}" for line in result_lines(evaluation)]
         lines.append(f"  details: {run_dir / 'eval'}")
     return "\n".join(lines)
