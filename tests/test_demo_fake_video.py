@@ -48,7 +48,7 @@ def test_the_demo_voice_recipe_is_the_one_that_beat_the_baselines(tmp_path):
     minutes on held-out speakers) between two named demo voices, and converts with the weights it evaluated."""
     cfg = compose("train", VOICE_RECIPE, tmp_path)
     assert cfg.model.generator._target_.endswith("CycleGANVC2Generator") and cfg.model.generator.residual == 8
-    assert list(cfg.data.speakers) == ["us1_f", "us2_m"] and cfg.evaluation.weights == "last"
+    assert list(cfg.data.speakers) == ["us1_f", "us2_m"] and cfg.evaluation.weights == "best"
 
 
 def test_the_demo_repeats_the_voice_result_at_its_end(tmp_path):
