@@ -113,9 +113,8 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
                                                                       "speaker_similarity_source")},
             "closer": closer_count(per_direction), "directions": per_direction,
             "iterations": result.get("iterations_trained", curve[-1][1] if curve else 0),
-            "evaluated_at": result.get("evaluated_iteration"),
-            "beaten_at": beaten, "versus": versus, "pairs": result["pairs"],
-            "curve": curve,
+            "evaluated_at": result.get("evaluated_iteration"), "beaten_at": beaten, "versus": versus,
+            "pairs": result["pairs"], "curve": curve,
             "parameters": cost["generator_parameters"], "gflop": cost["gflop_per_iteration"],
             "weights": None if model == BASELINE else run_config(run_dir)["evaluation"]["weights"]}
 
