@@ -5,9 +5,9 @@ model (CycleGAN-VC2 with the size=cpu recipe between two demo speakers: on held-
 mean/variance baseline by 2.9 dB MCD, and the smoothed baseline by 0.5 dB and in speaker similarity, within 6 CPU
 minutes) and converts the held-out sentences of one speaker into another's voice with the weights it evaluated. Then
 the fake video: a talking clip (the astronaut photo moving and speaking a held-out sentence of the source speaker,
-its mouth opening with the speech's level) gets the target speaker's voice and Grace Hopper's face (the training-
-free warp swap), labelled, watermarked and captioned; its audio-visual sync and flicker are measured and its
-provenance is checked as `python -m fakevideo.provenance check` does. Prints where it all is.
+its mouth opening with the speech's level) gets the target speaker's voice and Grace Hopper's face (the
+training-free warp swap), labelled, watermarked and captioned; its audio-visual sync and flicker are measured and
+its provenance is checked as `python -m fakevideo.provenance check` does. Prints where it all is.
 """
 
 from __future__ import annotations
