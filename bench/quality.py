@@ -62,6 +62,7 @@ def train(model: str, corpus: Path, run_dir: Path, args) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": str(args.threads), "PYTHONPATH": str(REPO)})
+    run_dir.mkdir(parents=True, exist_ok=True)  # a run refused before it starts (a bad override) makes no folder
     (run_dir / "bench.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:
         raise SystemExit(f"{model}: train.py failed (exit {result.returncode}); see {run_dir / 'bench.log'}")

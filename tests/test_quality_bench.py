@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import subprocess
 import sys
 from pathlib import Path
 
@@ -66,3 +67,16 @@ def test_jobs_must_be_a_positive_whole_number(quality, jobs):
 @pytest.mark.parametrize(("evaluated", "shown"), [(None, "900"), (900, "900"), (25, "900 (25)")])
 def test_the_iterations_column_says_when_the_evaluated_weights_are_earlier(quality, evaluated, shown):
     assert quality.iterations({"iterations": 900, "evaluated_at": evaluated}) == shown
+
+
+def test_a_refused_run_is_reported_with_its_log(quality, tmp_path, monkeypatch):
+    """A train.py that stops before making its run folder (e.g. an unknown override) is a one-line error naming the
+    log, not a FileNotFoundError from writing it."""
+    refused = subprocess.CompletedProcess([], 1, stdout="", stderr="Could not override 'model.generator.norm'\n")
+    monkeypatch.setattr(quality.subprocess, "run", lambda *args, **kwargs: refused)
+    args = argparse.Namespace(out=tmp_path, f0_method="dio", test=10, val_per_speaker=3, size="cpu", cpu=True,
+                              minutes=1.0, iterations=10, validate_every=5, overrides=[], threads=1)
+    run_dir = tmp_path / "runs" / "stargan_vc"
+    with pytest.raises(SystemExit, match="stargan_vc: train.py failed \\(exit 1\\); see .*bench.log"):
+        quality.train("stargan_vc", tmp_path / "corpus", run_dir, args)
+    assert "Could not override" in (run_dir / "bench.log").read_text()
