@@ -90,8 +90,8 @@ def evaluate_at_end(cfg: DictConfig, task, datamodule, trainer: pl.Trainer, run_
     if not evaluation.get("at_end") or not trainer.is_global_zero:
         return None
     best = best_checkpoint(trainer)
-    evaluated = f"the last weights (iteration {task.iteration})"
     iteration = task.iteration
+    evaluated = f"the last weights (iteration {iteration})"
     if evaluation.get("weights", "best") == "best" and best is not None:
         checkpoint = load_checkpoint(best[0])
         task.load_state_dict(checkpoint["state_dict"])
