@@ -11,7 +11,9 @@ baseline and each model with `train.py` for `--minutes` of wall-clock time (Ligh
 time), and writes `--out`/quality.md (the table; also into bench/RESULTS.md between the quality markers with
 `--results`) and quality_val_mcd.png (validation MCD against wall time, one panel per model, the baseline's as a
 line). Test-split numbers are from each run's own end-of-training evaluation (both directions, every test
-sentence); "closer to target" counts the test utterances whose speaker embedding is nearer the target's.
+sentence), with the unconverted source and baseline_smooth as reference rows; "closer to target" counts the test
+utterances whose speaker embedding is nearer the target's; bursts per minute and the loudest 5 ms frame over the
+median speech frame show what the MCD cannot hear (`fakevideo.metrics.bursts`).
 `--voices` builds the corpus from other espeak-ng voices (a tuning pair, kept apart from the held-out one);
 `--jobs` trains that many models at once (each with `--threads`), after the baseline has cached the features.
 """
@@ -41,6 +43,10 @@ MODELS = zoo.trained_voice_models()  # every voice GAN in conf/model
 # espeak-ng formant voices (the demo corpus uses the MBROLA voices and en-us+f4): a male and a female speaker
 HELD_OUT = {"rp_m": "en-gb-x-rp+m3", "us_f": "en-us+f2"}
 MARKERS = ("<!-- quality:start -->", "<!-- quality:end -->")
+SOURCE = "source"  # the evaluation's reference folder of the unconverted source speech
+#: the test-split numbers each row shows, as the evaluation's metrics.json names them
+OVERALL_COLUMNS = ("mcd", "f0_rmse", "speaker_similarity_target", "speaker_similarity_source", "bursts_per_minute",
+                   "peak_over_speech_db")
 
 
 def max_time(minutes: float) -> str:
@@ -110,8 +116,7 @@ def summarise(model: str, run_dir: Path, baseline_val_mcd: float | None) -> dict
                   None)
     per_direction = directions(run_dir / "eval")
     versus = result.get("versus", {})
-    return {"model": model, **{k: result["overall"].get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
-                                                                      "speaker_similarity_source")},
+    return {"model": model, **{k: result["overall"].get(k) for k in OVERALL_COLUMNS},
             "closer": closer_count(per_direction), "directions": per_direction,
             "iterations": result.get("iterations_trained", curve[-1][1] if curve else 0),
             "evaluated_at": result.get("evaluated_iteration"), "beaten_at": beaten, "versus": versus,
@@ -124,17 +129,19 @@ def run_config(run_dir: Path) -> dict:
     return yaml.safe_load((run_dir / "config.yaml").read_text())
 
 
-def smoothed_reference(run_dir: Path) -> dict:
-    """The baseline_smooth row, from a model run's evaluation (every voice evaluation carries it as a reference):
-    no training, so no curve or cost; its comparison with baseline_meanvar is paired over the same utterances."""
+def reference_row(run_dir: Path, name: str) -> dict:
+    """A reference's row (SOURCE: the unconverted speech, or baseline_smooth), from a model run's evaluation (every
+    voice evaluation carries both): no training, so no curve or cost; its MCD comparisons with the baselines are
+    paired over the same utterances."""
     folder = run_dir / "eval" / "references"
-    overall = json.loads((folder / SMOOTHED / "metrics.json").read_text())["overall"]
-    per_direction = directions(folder / SMOOTHED)
-    versus = paired_comparison(read_rows(folder / SMOOTHED), read_rows(folder / BASELINE), "mcd", lower_is_better=True)
-    return {"model": SMOOTHED, **{k: overall.get(k) for k in ("mcd", "f0_rmse", "speaker_similarity_target",
-                                                               "speaker_similarity_source")},
-            "closer": closer_count(per_direction), "directions": per_direction, "iterations": 0, "beaten_at": None,
-            "versus": {BASELINE: {"mcd": versus}}, "curve": [], "parameters": 0, "gflop": 0.0}
+    overall = json.loads((folder / name / "metrics.json").read_text())["overall"]
+    versus = {other: {"mcd": paired_comparison(read_rows(folder / name), read_rows(folder / other), "mcd",
+                                               lower_is_better=True)}
+              for other in (BASELINE, SMOOTHED) if other != name}
+    per_direction = directions(folder / name)
+    return {"model": name, **{k: overall.get(k) for k in OVERALL_COLUMNS}, "closer": closer_count(per_direction),
+            "directions": per_direction, "iterations": 0, "beaten_at": None, "versus": versus, "curve": [],
+            "parameters": 0, "gflop": 0.0}
 
 
 def fmt(value, digits: int = 2) -> str:
@@ -142,7 +149,7 @@ def fmt(value, digits: int = 2) -> str:
 
 
 def beaten(row: dict) -> str:
-    if row["model"] in (BASELINE, SMOOTHED):
+    if row["model"] in (SOURCE, BASELINE, SMOOTHED):
         return "-"
     return "never" if row["beaten_at"] is None else f"{row['beaten_at']:.1f}"
 
@@ -171,13 +178,15 @@ def table(rows: list[dict], args) -> str:
              f"{args.minutes:g} min {'of CPU time' if args.cpu else 'wall clock'} per model on {args.threads} "
              f"thread(s); {evaluated_weights(rows)}.", "",
              "| system | MCD (dB) | vs baseline_meanvar MCD (paired, 95% CI) | vs baseline_smooth MCD | F0 RMSE | "
-             "sim. target | sim. source | closer to target | minutes to beat baseline (val MCD) | "
-             "iterations (evaluated) | generator params | GFLOP / iteration |", "|---|" + "---|" * 11]
+             "sim. target | sim. source | closer to target | bursts / min (loudest frame over speech, dB) | "
+             "minutes to beat baseline (val MCD) | iterations (evaluated) | generator params | GFLOP / iteration |",
+             "|---|" + "---|" * 12]
     for row in rows:
         compared = [compare(row["versus"].get(name, {}).get("mcd")) for name in (BASELINE, SMOOTHED)]
         lines.append(f"| {row['model']} | {fmt(row['mcd'])} | {' | '.join(compared)} | {fmt(row['f0_rmse'], 1)} | "
                      f"{fmt(row['speaker_similarity_target'], 3)} | {fmt(row['speaker_similarity_source'], 3)} | "
-                     f"{row['closer']} | {beaten(row)} | "
+                     f"{row['closer']} | {fmt(row['bursts_per_minute'], 1)} ({fmt(row['peak_over_speech_db'], 1)}) | "
+                     f"{beaten(row)} | "
                      f"{iterations(row)} | {row['parameters']} | {row['gflop']:.2f} |")
     names = list(rows[0]["directions"]) if rows else []
     lines += ["", "Per direction (mean MCD, test utterances closer to the target than to the source):", "",
@@ -189,7 +198,7 @@ def table(rows: list[dict], args) -> str:
 
 
 def plot(rows: list[dict], baseline_val_mcd: float | None, path: Path) -> None:
-    models = [row for row in rows if row["model"] not in (BASELINE, SMOOTHED)]
+    models = [row for row in rows if row["model"] not in (SOURCE, BASELINE, SMOOTHED)]
     figure = Figure(figsize=(4 * len(models), 3.2), tight_layout=True)
     for index, row in enumerate(models, start=1):
         axis = figure.add_subplot(1, len(models), index)
@@ -271,7 +280,8 @@ def main() -> None:
     baseline_curve = validation_curve(runs[BASELINE])
     baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None
     rows = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]
-    rows.insert(1, smoothed_reference(runs[args.models[0]]))
+    rows[:0] = [reference_row(runs[args.models[0]], SOURCE)]
+    rows.insert(2, reference_row(runs[args.models[0]], SMOOTHED))
     text = table(rows, args) + "\n![validation MCD against wall time](quality_val_mcd.png)\n"
     (args.out / "quality.md").write_text(text)
     (args.out / "quality.json").write_text(json.dumps(rows, indent=1))
