@@ -19,7 +19,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ORDER = ["preprocess", "data_loading", "reference_step", "train_step", "convert", "faces", "swap", "face_quality",
-         "quality"]
+         "quality", "envelope_smoothing"]
 HAS_DEVICE_OPTION = {"reference_step", "train_step", "faces", "swap"}
 # On a CPU the defaults would take about an hour; these sizes keep every number (bench/RESULTS.md used them).
 CPU_ARGS = {"train_step": ["--steps", "2"], "swap": ["--frames", "16"], "quality": ["--minutes", "3"]}
