@@ -4,6 +4,7 @@ Everything is CPU-only and offline: the corpus is synthesised with espeak-ng/MBR
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import subprocess
 import sys
@@ -121,3 +122,15 @@ def face_dirs(tmp_path_factory):
     demo, cache = tmp_path_factory.mktemp("faces") / "demo", tmp_path_factory.mktemp("face_cache")
     FaceDataModule(demo_dir=str(demo), cache_dir=str(cache), detector=FACE_DETECTOR).prepare_data()
     return demo, cache
+
+
+@pytest.fixture
+def bench_module(monkeypatch):
+    """Import a bench/ script as a module, fresh, by name (bench/ is not a package; its scripts import each other)."""
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+
+    def load(name: str):
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
+
+    return load

@@ -3,24 +3,15 @@ mean and leaves the rest (and, for None, everything) as analysed."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from fakevideo.audio.world import WorldFeatures
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture
-def smoothing(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
-    sys.modules.pop("envelope_smoothing", None)
-    import envelope_smoothing
-
-    return envelope_smoothing
+def smoothing(bench_module):
+    return bench_module("envelope_smoothing")
 
 
 def test_only_the_cepstra_from_the_first_replaced_one_become_the_speaker_mean(smoothing):

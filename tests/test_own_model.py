@@ -5,7 +5,6 @@ allow-list trusts the configs on the search path the user gives to a command, ne
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -93,9 +92,8 @@ def test_the_zoo_and_the_models_sweep_list_it(own_model, tmp_path):
     assert swept == zoo.voice_models([search]) and NAME in swept
 
 
-def test_the_training_step_benchmark_measures_it(own_model, monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
-    train_step = importlib.import_module("train_step")
+def test_the_training_step_benchmark_measures_it(own_model, bench_module):
+    train_step = bench_module("train_step")
     search = search_path(own_model)
     assert NAME in train_step.models([search]) and NAME not in train_step.models()
     row = train_step.measure(NAME, "cpu", "32-true", 1, [search, *FAST])  # what main() prints for it

@@ -7,21 +7,14 @@ import argparse
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 @pytest.fixture
-def quality(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
-    sys.modules.pop("quality", None)
-    import quality
-
-    return quality
+def quality(bench_module):
+    return bench_module("quality")
 
 
 def write_evaluation(folder: Path, rows: list[tuple[str, str, float, float, float]]) -> Path:
