@@ -6,19 +6,27 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from fakevideo.errors import ConfigError
 from fakevideo.nn.layers import GatedConv, add_residual, append_code, pad_to_multiple, residual_cepstra
+
+#: one-hot speaker codes per conditioning (StarGANTask.code): the target's alone, or the source's and the target's
+CODE_WIDTH = {"target": 1, "pair": 2}
 
 
 class StarGANVCGenerator(nn.Module):
-    """Encoder (down by 4 in frequency and time) -> decoder that sees the target code at every layer;
-    `residual`: output = input + correction (`residual_cepstra`)."""
+    """Encoder (down by 4 in frequency and time) -> decoder that sees the speaker code at every layer;
+    `residual`: output = input + correction (`residual_cepstra`). `conditioning` says which code the task feeds
+    (`StarGANTask.code`): `target` (the paper's one-hot target speaker) or `pair` (source and target one-hots, 2 x
+    num_speakers, as StarGAN-VC2; size=cpu's recipe, to go with StarGAN-VC2's critic)."""
 
     frame_multiple = 4
 
     def __init__(self, num_speakers: int, base_channels: int = 32, norm: str = "instance",
-                 residual: bool | int = False):
+                 residual: bool | int = False, conditioning: str = "target"):
         super().__init__()
-        c, s = base_channels, num_speakers
+        if conditioning not in CODE_WIDTH:
+            raise ConfigError(f"model.generator.conditioning={conditioning!r}: choose 'target' or 'pair'")
+        c, s = base_channels, CODE_WIDTH[conditioning] * num_speakers
         self.num_speakers = num_speakers
         self.encoder = nn.Sequential(
             GatedConv(2, 1, c, (3, 9), padding=(1, 4), norm=norm),
@@ -32,13 +40,13 @@ class StarGANVCGenerator(nn.Module):
         self.out = nn.Conv2d(c + s, 1, (3, 9), padding=(1, 4))
         self.residual = residual_cepstra(residual, self.out)
 
-    def forward(self, mcep: torch.Tensor, target_code: torch.Tensor) -> torch.Tensor:
-        """mcep [B, D, T] (normalised), target_code [B, S] one-hot -> converted mcep [B, D, T]; any D, T."""
+    def forward(self, mcep: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        """mcep [B, D, T] (normalised), code [B, S] (target) or [B, 2S] (pair) -> converted mcep [B, D, T]."""
         dims, frames = mcep.shape[-2:]
         h = self.encoder(pad_to_multiple(mcep.unsqueeze(1), self.frame_multiple, dims=2))
         for layer in self.decoder:
-            h = layer(append_code(h, target_code))
-        out = self.out(append_code(h, target_code))[:, 0, :dims, :frames]
+            h = layer(append_code(h, code))
+        out = self.out(append_code(h, code))[:, 0, :dims, :frames]
         return add_residual(out, mcep, self.residual)
 
 
