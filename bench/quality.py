@@ -135,8 +135,8 @@ def reference_row(run_dir: Path, name: str) -> dict:
     paired over the same utterances."""
     folder = run_dir / "eval" / "references"
     overall = json.loads((folder / name / "metrics.json").read_text())["overall"]
-    versus = {other: {"mcd": paired_comparison(read_rows(folder / name), read_rows(folder / other), "mcd",
-                                               lower_is_better=True)}
+    own = read_rows(folder / name)
+    versus = {other: {"mcd": paired_comparison(own, read_rows(folder / other), "mcd", lower_is_better=True)}
               for other in (BASELINE, SMOOTHED) if other != name}
     per_direction = directions(folder / name)
     return {"model": name, **{k: overall.get(k) for k in OVERALL_COLUMNS}, "closer": closer_count(per_direction),
@@ -279,9 +279,9 @@ def main() -> None:
         list(pool.map(run, args.models))
     baseline_curve = validation_curve(runs[BASELINE])
     baseline_val_mcd = baseline_curve[0][2] if baseline_curve else None
-    rows = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]
-    rows[:0] = [reference_row(runs[args.models[0]], SOURCE)]
-    rows.insert(2, reference_row(runs[args.models[0]], SMOOTHED))
+    baseline, *models = [summarise(model, run_dir, baseline_val_mcd) for model, run_dir in runs.items()]
+    references = {name: reference_row(runs[args.models[0]], name) for name in (SOURCE, SMOOTHED)}
+    rows = [references[SOURCE], baseline, references[SMOOTHED], *models]
     text = table(rows, args) + "\n![validation MCD against wall time](quality_val_mcd.png)\n"
     (args.out / "quality.md").write_text(text)
     (args.out / "quality.json").write_text(json.dumps(rows, indent=1))

@@ -10,6 +10,7 @@ from torch import nn
 
 from fakevideo.errors import ConfigError
 from fakevideo.losses.adversarial import discriminator_loss, generator_loss
+from fakevideo.models.stargan_vc import CODE_WIDTH
 from fakevideo.tasks.vc import VC_LOSS_KEYS, VoiceConversionTask, loss_weights
 
 
@@ -18,7 +19,7 @@ class StarGANTask(VoiceConversionTask):
                  classifier: nn.Module | None = None, conditioning: str = "target", loss: dict | None = None,
                  **kwargs):
         super().__init__(**kwargs)
-        if conditioning not in ("target", "pair"):
+        if conditioning not in CODE_WIDTH:
             raise ConfigError(f"model.conditioning={conditioning!r}: choose 'target' or 'pair'")
         self.generator, self.discriminator, self.classifier = generator, discriminator, classifier
         self.num_speakers, self.conditioning = num_speakers, conditioning
